@@ -1,0 +1,58 @@
+"""The Marstek Venus integration: local Open API (JSON over UDP) home batteries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DISCOVERY_INTERVAL, DOMAIN
+from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
+from .discovery import async_discover_devices, async_trigger_discovery
+from .protocol.errors import MarstekInvalidHostError
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SELECT, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Scan for batteries in the background at start-up and every 15 minutes."""
+
+    async def _async_discovery(*_: Any) -> None:
+        async_trigger_discovery(hass, await async_discover_devices(hass))
+
+    hass.async_create_background_task(_async_discovery(), f"{DOMAIN} discovery")
+    async_track_time_interval(hass, _async_discovery, DISCOVERY_INTERVAL, cancel_on_shutdown=True)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> bool:
+    """Identify the battery, read it once, then set up the platforms."""
+    try:
+        coordinator = MarstekDataUpdateCoordinator(hass, entry)
+    except MarstekInvalidHostError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_host",
+            translation_placeholders={"host": str(entry.data.get("host"))},
+        ) from err
+    # On failure the coordinator's unload hook (registered in its constructor) closes the
+    # socket again, so a retrying entry does not keep the port.
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> bool:
+    """Unload the platforms and leave the shared UDP socket."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.client.close()
+    return unloaded

@@ -1,0 +1,81 @@
+"""Diagnostics download: what the battery said, how we read it, and how the link behaves."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+
+from .coordinator import MarstekConfigEntry
+
+# Addresses and identities: the host and every IP, the MACs (the BLE MAC is also inside
+# `src`), and the Wi-Fi network name.
+TO_REDACT = {
+    CONF_HOST,
+    "ble_mac",
+    "wifi_mac",
+    "mac",
+    "src",
+    "ssid",
+    "wifi_name",
+    "ip",
+    "reported_ip",
+    "sta_ip",
+    "sta_gate",
+    "sta_mask",
+    "sta_dns",
+    "gateway",
+    "netmask",
+    "dns",
+    "unique_id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: MarstekConfigEntry
+) -> dict[str, Any]:
+    """Return the redacted state of one battery."""
+    coordinator = entry.runtime_data
+    client = coordinator.client
+    stats = client.stats
+    data = coordinator.data
+    return async_redact_data(
+        {
+            "entry": {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+            },
+            "profile": asdict(coordinator.profile),
+            "polling": {
+                "online": data.online,
+                "failed_cycles": coordinator.failed_cycles,
+                "readable_groups": sorted(coordinator.readable_groups()),
+                "wanted_groups": sorted(coordinator.wanted_groups()),
+                "unsupported_groups": sorted(coordinator.unsupported),
+                "last_success": data.last_success,
+                "fetched": {str(group): at for group, at in sorted(data.fetched.items())},
+            },
+            "decoded": {
+                name: asdict(value) if value is not None else None
+                for name, value in (
+                    ("device", data.device),
+                    ("es", data.es),
+                    ("mode", data.mode),
+                    ("meter", data.meter),
+                    ("battery", data.battery),
+                    ("pv", data.pv),
+                    ("wifi", data.wifi),
+                    ("ble", data.ble),
+                )
+            },
+            "raw": {method: dict(result) for method, result in sorted(client.last_raw.items())},
+            "statistics": {**asdict(stats), "average_latency": stats.average_latency},
+            "mode_settings": asdict(coordinator.mode_settings),
+        },
+        TO_REDACT,
+    )

@@ -1,0 +1,182 @@
+"""Energy-panel sensors: lifetime kWh totals that survive restarts and never decrease."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import callback
+from homeassistant.helpers.restore_state import (
+    ExtraStoredData,
+    RestoredExtraData,
+    RestoreEntity,
+)
+
+from .const import Group
+from .coordinator import MarstekData, MarstekDataUpdateCoordinator
+from .energy import EnergyTotal
+from .entity import MarstekEntity
+
+# The most each flow can physically be, for rejecting impossible counter jumps (W). The
+# battery inverter is limited to 2500 W; PV inputs to 4 x about 600 W; a house connection
+# can import or export far more (3 x 63 A).
+BATTERY_MAX_POWER = 3000.0
+PV_MAX_POWER = 5000.0
+GRID_MAX_POWER = 50000.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarstekEnergySensorEntityDescription(SensorEntityDescription):
+    """An energy total from a device counter (Wh), or from integrating a power (W)."""
+
+    device_class: SensorDeviceClass = SensorDeviceClass.ENERGY
+    native_unit_of_measurement: str = UnitOfEnergy.KILO_WATT_HOUR
+    state_class: SensorStateClass = SensorStateClass.TOTAL_INCREASING
+    suggested_display_precision: int = 2
+    groups: tuple[Group, ...]
+    counter_fn: Callable[[MarstekData], float | None]
+    power_fn: Callable[[MarstekData], float | None]
+    max_power: float
+    has_fn: Callable[[MarstekDataUpdateCoordinator], bool]
+
+
+def _import_power(data: MarstekData) -> float | None:
+    meter = data.grid_meter
+    return meter.total_power if meter is not None else None
+
+
+def _export_power(data: MarstekData) -> float | None:
+    meter = data.grid_meter
+    if meter is None or meter.total_power is None:
+        return None
+    return -meter.total_power
+
+
+def _pv_power(data: MarstekData) -> float | None:
+    if data.pv is not None:
+        return data.pv.total_power
+    return data.es.pv_power if data.es is not None else None
+
+
+def _discharge_power(data: MarstekData) -> float | None:
+    return data.es.battery_power if data.es is not None else None
+
+
+def _charge_power(data: MarstekData) -> float | None:
+    if data.es is None or data.es.battery_power is None:
+        return None
+    return -data.es.battery_power
+
+
+ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
+    MarstekEnergySensorEntityDescription(
+        key="grid_import_energy",
+        translation_key="grid_import_energy",
+        groups=(Group.METER, Group.MODE),
+        counter_fn=lambda data: data.grid_meter.import_energy if data.grid_meter else None,
+        power_fn=_import_power,
+        max_power=GRID_MAX_POWER,
+        has_fn=lambda coordinator: coordinator.has_grid_meter,
+    ),
+    MarstekEnergySensorEntityDescription(
+        key="grid_export_energy",
+        translation_key="grid_export_energy",
+        groups=(Group.METER, Group.MODE),
+        counter_fn=lambda data: data.grid_meter.export_energy if data.grid_meter else None,
+        power_fn=_export_power,
+        max_power=GRID_MAX_POWER,
+        has_fn=lambda coordinator: coordinator.has_grid_meter,
+    ),
+    MarstekEnergySensorEntityDescription(
+        key="pv_energy",
+        translation_key="pv_energy",
+        groups=(Group.ES, Group.PV),
+        counter_fn=lambda data: data.es.pv_energy if data.es else None,
+        power_fn=_pv_power,
+        max_power=PV_MAX_POWER,
+        has_fn=lambda coordinator: coordinator.profile.has_pv,
+    ),
+    MarstekEnergySensorEntityDescription(
+        key="battery_charged_energy",
+        translation_key="battery_charged_energy",
+        groups=(Group.ES,),
+        # Energy taken in at the AC port (what the Energy panel calls "energy going in").
+        counter_fn=lambda data: data.es.ac_input_energy if data.es else None,
+        power_fn=_charge_power,
+        max_power=BATTERY_MAX_POWER,
+        has_fn=lambda coordinator: coordinator.reads(Group.ES),
+    ),
+    MarstekEnergySensorEntityDescription(
+        key="battery_discharged_energy",
+        translation_key="battery_discharged_energy",
+        groups=(Group.ES,),
+        counter_fn=lambda data: data.es.ac_output_energy if data.es else None,
+        power_fn=_discharge_power,
+        max_power=BATTERY_MAX_POWER,
+        has_fn=lambda coordinator: coordinator.reads(Group.ES),
+    ),
+)
+
+
+class MarstekEnergySensor(MarstekEntity, SensorEntity, RestoreEntity):
+    """A lifetime total kept by :class:`EnergyTotal` and restored across restarts."""
+
+    entity_description: MarstekEnergySensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: MarstekDataUpdateCoordinator,
+        description: MarstekEnergySensorEntityDescription,
+    ) -> None:
+        """Start with an empty total; the restored one arrives in async_added_to_hass."""
+        super().__init__(coordinator, description, description.groups)
+        self._total = EnergyTotal(
+            name=f"{coordinator.device.ble_mac} {description.key}",
+            max_power=description.max_power,
+        )
+        self._last_sample: datetime | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the total, then take the reading that is already there."""
+        await super().async_added_to_hass()
+        if (extra := await self.async_get_last_extra_data()) is not None:
+            self._total.restore(extra.as_dict())
+        self._take_sample()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._take_sample()
+        super()._handle_coordinator_update()
+
+    def _take_sample(self) -> None:
+        """Feed the newest reading, once, timed when it was read."""
+        data = self.coordinator.data
+        times = [
+            data.fetched[group] for group in self.entity_description.groups if group in data.fetched
+        ]
+        if not times or (sampled_at := max(times)) == self._last_sample:
+            return
+        self._last_sample = sampled_at
+        description = self.entity_description
+        if (counter := description.counter_fn(data)) is not None:
+            self._total.add_counter(counter / 1000, sampled_at)
+        elif (power := description.power_fn(data)) is not None:
+            self._total.add_power(power, sampled_at)
+
+    @property
+    def native_value(self) -> float | None:
+        """The total in kWh."""
+        return self._total.total
+
+    @property
+    def extra_restore_state_data(self) -> ExtraStoredData:
+        """The bookkeeping state, so that a restart continues the same total."""
+        return RestoredExtraData(self._total.as_dict())

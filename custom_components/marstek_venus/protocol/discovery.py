@@ -1,0 +1,166 @@
+"""UDP broadcast discovery of Marstek batteries.
+
+Each battery answers a broadcast ``Marstek.GetDevice`` with a unicast reply to the requester at
+its own API port, so discovery sends through the same shared socket the clients use (it is
+bound to that port) and listens there for replies carrying its request id. A battery on a
+custom port ignores probes to 30000, so every candidate port is probed.
+
+Rather than waiting a fixed ten seconds as other clients do, the probe is repeated a few times
+(the first datagram to a dozing Wi-Fi modem is often lost) and collection ends once no new
+battery has answered for a short quiet period after the last probe.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import fcntl
+import ipaddress
+import json
+import logging
+import socket
+import struct
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from .const import DEFAULT_PORT, Method
+from .decode import decode_device
+from .errors import MarstekConnectionError, MarstekDecodeError
+from .models import DeviceInfo
+from .transport import SharedSocket, acquire_socket, release_socket
+
+_LOGGER = logging.getLogger(__name__)
+
+LIMITED_BROADCAST = "255.255.255.255"
+# Probe times relative to the start: three probes, never faster than the device-safety floor.
+PROBE_SCHEDULE = (0.0, 0.6, 1.5)
+QUIET_PERIOD = 0.6
+_SIOCGIFBRDADDR = 0x8919
+
+
+async def discover(
+    ports: Iterable[int] = (DEFAULT_PORT,),
+    *,
+    targets: Iterable[str] | None = None,
+    timeout: float = 3.0,
+) -> list[DeviceInfo]:
+    """Broadcast Marstek.GetDevice on every port and return the batteries that answered.
+
+    ``targets`` defaults to 255.255.255.255 plus every interface's broadcast address; unicast
+    addresses may be given too (a loopback simulator, a known host). Replies are collected until
+    no new battery has answered for a short while after the last probe, bounded by
+    ``timeout``, and de-duplicated by BLE MAC.
+    """
+    target_list = list(dict.fromkeys(targets)) if targets is not None else broadcast_targets()
+    local_host = (
+        "127.0.0.1"
+        if target_list and all(ipaddress.IPv4Address(t).is_loopback for t in target_list)
+        else "0.0.0.0"
+    )
+    collector = _Collector()
+    sockets: list[SharedSocket] = []
+    try:
+        for port in dict.fromkeys(ports):
+            sockets.append(await acquire_socket(local_host, port))
+        await asyncio.gather(
+            *(_probe(shared, target_list, timeout, collector) for shared in sockets)
+        )
+    finally:
+        for shared in sockets:
+            release_socket(shared)
+    _LOGGER.debug("Discovery found %d batteries", len(collector.found))
+    return sorted(collector.found.values(), key=lambda device: (device.host, device.port))
+
+
+class _Collector:
+    """Decodes replies, de-duplicates by BLE MAC and remembers when the last new one came."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, DeviceInfo] = {}
+        self.last_new = 0.0
+
+    def add(self, port: int, message: dict[str, Any], host: str) -> None:
+        result = message.get("result")
+        if not isinstance(result, dict):
+            return
+        src = message.get("src")
+        try:
+            device = decode_device(result, src if isinstance(src, str) else None, host, port)
+        except MarstekDecodeError as err:
+            _LOGGER.debug("Ignoring discovery reply from %s: %s", host, err)
+            return
+        # The same battery answers the limited and the subnet broadcast: keep the first.
+        if device.ble_mac not in self.found:
+            self.found[device.ble_mac] = device
+            self.last_new = time.monotonic()
+
+
+async def _probe(
+    shared: SharedSocket, targets: list[str], timeout: float, collector: _Collector
+) -> None:
+    """Probe one port on the schedule and collect replies until quiet or the deadline."""
+    start = time.monotonic()
+    deadline = start + timeout
+    request_id = shared.next_request_id()
+    payload = json.dumps(
+        {"id": request_id, "method": str(Method.GET_DEVICE), "params": {"ble_mac": "0"}},
+        separators=(",", ":"),
+    ).encode()
+
+    def listener(message: dict[str, Any], host: str) -> None:
+        collector.add(shared.port, message, host)
+
+    with shared.listen(request_id, listener):
+        for offset in PROBE_SCHEDULE:
+            if start + offset >= deadline:
+                break
+            delay = start + offset - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            async with shared.exclusive():
+                for target in targets:
+                    try:
+                        shared.send(payload, target)
+                    except MarstekConnectionError as err:
+                        # No route to one broadcast domain must not stop the others.
+                        _LOGGER.debug("Discovery probe to %s failed: %s", target, err)
+        last_probe = time.monotonic()
+        while (now := time.monotonic()) < deadline:
+            if now - max(last_probe, collector.last_new) >= QUIET_PERIOD:
+                break
+            await asyncio.sleep(0.05)
+
+
+def broadcast_targets() -> list[str]:
+    """255.255.255.255 plus the broadcast address of every IPv4 interface that has one."""
+    targets = [LIMITED_BROADCAST]
+    for address in interface_broadcast_addresses():
+        if address not in targets:
+            targets.append(address)
+    return targets
+
+
+def interface_broadcast_addresses() -> list[str]:
+    """Ask the kernel for each interface's IPv4 broadcast address (Linux ioctl).
+
+    Home Assistant passes its own list from the network integration; this is for the CLI
+    and other callers. On platforms without the ioctl it returns nothing and the limited
+    broadcast address alone is used.
+    """
+    addresses: list[str] = []
+    try:
+        interfaces = socket.if_nameindex()
+    except OSError:
+        return addresses
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _, name in interfaces:
+            request = array.array("B", struct.pack("256s", name.encode()[:15]))
+            try:
+                fcntl.ioctl(probe.fileno(), _SIOCGIFBRDADDR, request)
+            except OSError:
+                continue
+            address = socket.inet_ntoa(request.tobytes()[20:24])
+            if address != "0.0.0.0" and not ipaddress.IPv4Address(address).is_loopback:
+                addresses.append(address)
+    return addresses

@@ -1,0 +1,328 @@
+"""The shared UDP socket: one per (local address, port), demultiplexing replies in software.
+
+Why one shared socket: the firmware sends its reply to the requester's IP *at the device's own
+listen port* (most units), so we must bind that port locally and send from it; a few units reply
+to the source port instead, which the same binding also satisfies. Linux load-balances unicast
+datagrams between sockets that share a port with SO_REUSEPORT, so every device on a port is
+served by one socket and replies are matched in software by (source IP, request id).
+
+Everything that arrives and matches nothing (our own broadcast echo, strangers, late or duplicate
+replies, malformed or oversized datagrams) is dropped and counted; nothing in a datagram can
+raise into a caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .const import MAX_REQUEST_ID, MIN_REQUEST_GAP
+from .errors import MarstekConnectionError, MarstekInvalidHostError, MarstekPortInUseError
+from .models import RequestStats
+
+_LOGGER = logging.getLogger(__name__)
+
+# Real replies stay well under 1 KB; the modem cannot send more than 1460 bytes in one go.
+# Anything larger is not a Marstek reply.
+MAX_DATAGRAM_SIZE = 4096
+
+type DiscoveryListener = Callable[[dict[str, Any], str], None]
+
+# Pacing outlives sockets: a client that reconnects (an integration reload, a CLI run right
+# after another) must still leave the gap after the last request sent to that device.
+_LAST_SENT: dict[tuple[str, int], float] = {}
+_LAST_SENT_MEMORY = 60.0  # seconds; far longer than any gap
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A decoded JSON reply matched to a request."""
+
+    message: dict[str, Any]
+    host: str
+    received_at: float
+
+
+@dataclass(slots=True)
+class DropCounters:
+    """Datagrams the socket threw away, by reason."""
+
+    malformed: int = 0  # not JSON, not an object, no usable id
+    oversized: int = 0
+    echo: int = 0  # a request (ours, echoed by the broadcast, or another client's)
+    stranger: int = 0  # from an address we are not talking to
+    unmatched: int = 0  # from a known device but no request waiting: late or duplicate
+
+    @property
+    def total(self) -> int:
+        """All dropped datagrams."""
+        return self.malformed + self.oversized + self.echo + self.stranger + self.unmatched
+
+
+@dataclass(slots=True)
+class DeviceChannel:
+    """Pacing state of one device: a lock (one request in flight) and the last send time."""
+
+    host: str
+    gap: float
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_sent: float = float("-inf")
+    stats: RequestStats = field(default_factory=RequestStats)
+
+    async def wait_turn(self) -> None:
+        """Sleep until the minimum gap since the previous request to this device has passed."""
+        delay = self.last_sent + self.gap - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+def validate_host(host: str) -> str:
+    """Return ``host`` as a canonical IPv4 string, or raise MarstekInvalidHostError."""
+    try:
+        address = ipaddress.IPv4Address(host.strip())
+    except (ipaddress.AddressValueError, AttributeError) as err:
+        raise MarstekInvalidHostError(f"{host!r} is not an IPv4 address") from err
+    if (
+        address.is_multicast
+        or address.is_unspecified
+        or address == ipaddress.IPv4Address("255.255.255.255")
+    ):
+        raise MarstekInvalidHostError(f"{host} cannot be a battery's address")
+    return str(address)
+
+
+def local_host_for(host: str) -> str:
+    """Pick the local address to bind for talking to ``host``.
+
+    A battery on loopback (the simulator) is reached from 127.0.0.1, which leaves the
+    simulator free to bind the same port on its own 127.x address; real batteries are
+    reached from the wildcard address so broadcast replies arrive too.
+    """
+    return "127.0.0.1" if ipaddress.IPv4Address(host).is_loopback else "0.0.0.0"
+
+
+class SharedSocket(asyncio.DatagramProtocol):
+    """One bound UDP socket and the bookkeeping of every request sent through it."""
+
+    def __init__(self, local_host: str, port: int) -> None:
+        self.local_host = local_host
+        self.port = port
+        self.drops = DropCounters()
+        self._transport: asyncio.DatagramTransport | None = None
+        self._channels: dict[str, DeviceChannel] = {}
+        self._pending: dict[tuple[str, int], asyncio.Future[Reply]] = {}
+        self._listeners: dict[int, DiscoveryListener] = {}
+        self._next_id = 0
+        self._users = 0
+
+    # asyncio.DatagramProtocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.DatagramTransport)
+        self._transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(MarstekConnectionError("UDP socket closed"))
+        self._pending.clear()
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP errors (port unreachable, no route) surface here on Linux. The request that
+        # caused them will time out and be retried; there is nothing to match them to.
+        _LOGGER.debug("UDP error on port %s: %s", self.port, exc)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        host = str(addr[0])
+        message = self._parse(data)
+        if message is None:
+            return
+        request_id = message["id"]
+        if request_id == 0 and "error" in message:
+            # Parse errors (and CT-mutex contention) come back with id 0 rather than the
+            # request's id. With one request in flight per device, it is that device's one.
+            for (pending_host, _), waiting in self._pending.items():
+                if pending_host == host and not waiting.done():
+                    waiting.set_result(Reply(message, host, time.monotonic()))
+                    return
+        future = self._pending.get((host, request_id))
+        if future is not None and not future.done():
+            future.set_result(Reply(message, host, time.monotonic()))
+            return
+        listener = self._listeners.get(request_id)
+        if listener is not None:
+            listener(message, host)
+            return
+        channel = self._channels.get(host)
+        if channel is None:
+            self.drops.stranger += 1
+            return
+        self.drops.unmatched += 1
+        channel.stats.dropped += 1
+
+    def _parse(self, data: bytes) -> dict[str, Any] | None:
+        """Decode one datagram into a reply object, or count why it was dropped."""
+        if len(data) > MAX_DATAGRAM_SIZE:
+            self.drops.oversized += 1
+            return None
+        try:
+            message = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            self.drops.malformed += 1
+            return None
+        if not isinstance(message, dict):
+            self.drops.malformed += 1
+            return None
+        if "method" in message and "result" not in message and "error" not in message:
+            self.drops.echo += 1
+            return None
+        request_id = message.get("id")
+        if isinstance(request_id, bool) or not isinstance(request_id, int):
+            self.drops.malformed += 1
+            return None
+        if "result" not in message and "error" not in message:
+            self.drops.malformed += 1
+            return None
+        return message
+
+    # Requests
+    @property
+    def is_open(self) -> bool:
+        """True while the socket is bound."""
+        return self._transport is not None and not self._transport.is_closing()
+
+    def channel(self, host: str, gap: float) -> DeviceChannel:
+        """The pacing channel of ``host``; the widest gap asked for by any user wins."""
+        gap = max(gap, MIN_REQUEST_GAP)
+        channel = self._channels.get(host)
+        if channel is None:
+            channel = self._channels[host] = DeviceChannel(host, gap)
+            channel.last_sent = _LAST_SENT.get((host, self.port), channel.last_sent)
+        else:
+            channel.gap = max(channel.gap, gap)
+        return channel
+
+    def next_request_id(self) -> int:
+        """Ids cycle 1..65535: the firmware keeps them as uint16 and 0 marks parse errors."""
+        self._next_id = self._next_id % MAX_REQUEST_ID + 1
+        return self._next_id
+
+    def expect(self, host: str, request_id: int) -> asyncio.Future[Reply]:
+        """Register interest in the reply to ``request_id`` from ``host``."""
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._pending[(host, request_id)] = future
+        return future
+
+    def forget(self, host: str, request_id: int) -> None:
+        """Stop waiting for a reply; a later copy is then dropped and counted."""
+        future = self._pending.pop((host, request_id), None)
+        if future is not None and not future.done():
+            future.cancel()
+
+    def send(self, payload: bytes, host: str, port: int | None = None) -> None:
+        """Send one datagram. An empty datagram freezes some firmware, so it is refused."""
+        if not payload:
+            raise ValueError("refusing to send an empty datagram")
+        if self._transport is None or self._transport.is_closing():
+            raise MarstekConnectionError("UDP socket is closed")
+        try:
+            self._transport.sendto(payload, (host, self.port if port is None else port))
+        except OSError as err:
+            raise MarstekConnectionError(f"cannot send to {host}: {err}") from err
+
+    @contextmanager
+    def listen(self, request_id: int, listener: DiscoveryListener) -> Iterator[None]:
+        """Route replies carrying ``request_id`` from any address to ``listener``."""
+        self._listeners[request_id] = listener
+        try:
+            yield
+        finally:
+            self._listeners.pop(request_id, None)
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold every device's turn on this socket, e.g. while a broadcast is out.
+
+        A broadcast reaches every battery on the port, so it must respect each one's
+        one-request-in-flight rule and gap like any other request.
+        """
+        async with AsyncExitStack() as stack:
+            channels = sorted(self._channels.values(), key=lambda channel: channel.host)
+            for channel in channels:
+                await stack.enter_async_context(channel.lock)
+            for channel in channels:
+                await channel.wait_turn()
+            try:
+                yield
+            finally:
+                now = time.monotonic()
+                for channel in channels:
+                    channel.last_sent = now
+
+    # Life cycle
+    def acquire(self) -> None:
+        """Count one more user."""
+        self._users += 1
+
+    def release(self) -> bool:
+        """Count one user less; True when the socket is no longer used and was closed."""
+        self._users -= 1
+        if self._users > 0:
+            return False
+        now = time.monotonic()
+        for key in [key for key, sent in _LAST_SENT.items() if now - sent > _LAST_SENT_MEMORY]:
+            del _LAST_SENT[key]
+        for channel in self._channels.values():
+            _LAST_SENT[(channel.host, self.port)] = channel.last_sent
+        if self._transport is not None:
+            self._transport.close()
+        return True
+
+
+_SOCKETS: dict[tuple[asyncio.AbstractEventLoop, str, int], SharedSocket] = {}
+_OPEN_LOCK: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+async def acquire_socket(local_host: str, port: int) -> SharedSocket:
+    """Return the shared socket bound to ``local_host:port``, binding it on first use."""
+    loop = asyncio.get_running_loop()
+    lock = _OPEN_LOCK.setdefault(loop, asyncio.Lock())
+    async with lock:
+        key = (loop, local_host, port)
+        shared = _SOCKETS.get(key)
+        if shared is None or not shared.is_open:
+            shared = SharedSocket(local_host, port)
+            try:
+                await loop.create_datagram_endpoint(
+                    lambda: shared,
+                    local_addr=(local_host, port),
+                    allow_broadcast=True,
+                )
+            except OSError as err:
+                if err.errno == errno.EADDRINUSE:
+                    raise MarstekPortInUseError(port, local_host) from err
+                raise MarstekConnectionError(
+                    f"cannot bind UDP {local_host}:{port}: {err.strerror or err}"
+                ) from err
+            _SOCKETS[key] = shared
+        shared.acquire()
+        return shared
+
+
+def release_socket(shared: SharedSocket) -> None:
+    """Give a socket back; the last user closes it."""
+    if not shared.release():
+        return
+    for key, value in list(_SOCKETS.items()):
+        if value is shared:
+            del _SOCKETS[key]
+            if not any(other[0] is key[0] for other in _SOCKETS):
+                _OPEN_LOCK.pop(key[0], None)

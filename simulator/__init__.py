@@ -1,0 +1,44 @@
+"""A device-side simulator of Marstek Venus batteries and their local Open API (JSON over UDP).
+
+Independent of the integration and of its protocol library on purpose: it is written from the
+protocol notes (shared/docs/marstek-open-api.md), so client and simulator cannot share a bug.
+
+    sim = Simulator(time_scale=60)  # one real second = one simulated minute
+    battery = sim.add("venus_e3_150", "127.0.0.2", 30000)
+    async with sim:
+        ...  # talk to 127.0.0.2:30000; assert on battery.state / battery.violations
+
+See simulator/README.md.
+"""
+
+from .battery import DEFAULT_MIN_GAP, DEFAULT_PORT, SimulatedBattery, derive_mac
+from .clock import DEFAULT_START, Clock, ManualClock, ScaledClock
+from .faults import Faults
+from .physics import DeviceState, EnergyCounters, ManualPeriod, Mode
+from .profiles import PROFILES, DeviceProfile, get_profile
+from .records import Outcome, RequestRecord, Violation, ViolationKind
+from .simulator import Simulator
+
+__all__ = [
+    "DEFAULT_MIN_GAP",
+    "DEFAULT_PORT",
+    "DEFAULT_START",
+    "PROFILES",
+    "Clock",
+    "DeviceProfile",
+    "DeviceState",
+    "EnergyCounters",
+    "Faults",
+    "ManualClock",
+    "ManualPeriod",
+    "Mode",
+    "Outcome",
+    "RequestRecord",
+    "ScaledClock",
+    "SimulatedBattery",
+    "Simulator",
+    "Violation",
+    "ViolationKind",
+    "derive_mac",
+    "get_profile",
+]

@@ -1,0 +1,521 @@
+"""One simulated battery on the network: a UDP endpoint speaking the Open API like real firmware.
+
+The request path for each datagram:
+
+1. record it and check the device-safety rules (empty datagram, malformed JSON, bad id, gap
+   below the minimum from one client, a request while an earlier one awaits its reply,
+   destructive methods); violations never change the answer, they are only recorded;
+2. decide whether the device answers at all (rebooting, frozen, Open API off, request lost);
+3. answer: CT contention (-32700/403, id 0), parse error (-32700/402, id 0), or the method's
+   reply from `handlers.py` with the request id echoed as a uint16;
+4. send after latency +/- jitter, possibly lost or duplicated, from the listen port to the
+   sender's IP at the listen port (or to the sender's own port when told to).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import math
+import random
+import socket
+from collections.abc import Callable
+from types import TracebackType
+from typing import Final, Self
+
+from . import cjson
+from .clock import Clock, ScaledClock
+from .encode import Identity
+from .faults import Faults
+from .handlers import CT_BUSY, INVALID_REQUEST, PARSE_ERROR, Answer, DeviceLogic, ErrorReply
+from .physics import DeviceState, Physics
+from .profiles import (
+    BAT_STATUS,
+    DESTRUCTIVE_METHODS,
+    ES_MODE,
+    GET_DEVICE,
+    SHARED_AP_BSSID,
+    DeviceProfile,
+    get_profile,
+)
+from .records import Address, Outcome, RequestRecord, Violation, ViolationKind
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_PORT: Final = 30000
+DEFAULT_MIN_GAP: Final = 0.3  # s: the device-safety floor between two requests from one client
+MAX_ID: Final = 0xFFFF
+_ANY_ADDRESSES: Final = frozenset({"", "0.0.0.0"})
+
+
+def derive_mac(*parts: object) -> str:
+    """A deterministic 12-hex-digit MAC from arbitrary identifying parts."""
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+    return digest[:12]
+
+
+class _Endpoint(asyncio.DatagramProtocol):
+    """Hands datagrams to the battery and tells it when the socket has closed."""
+
+    def __init__(self, battery: SimulatedBattery) -> None:
+        self._battery = battery
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
+        host, port = addr[0], addr[1]
+        self._battery._on_datagram(data, (str(host), int(port)))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP "port unreachable" for a reply nobody listened to: normal on a LAN.
+        self._battery.send_errors += 1
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class SimulatedBattery:
+    """A Marstek battery on `host:port` that speaks the Open API of `profile`.
+
+    Use ``async with SimulatedBattery(...) as battery:`` or ``await start()`` / ``await stop()``.
+    ``faults`` can be changed while it runs; ``state``, ``requests`` and ``violations`` are
+    for assertions.
+    """
+
+    def __init__(
+        self,
+        profile: str | DeviceProfile = "venus_e3_150",
+        host: str = "127.0.0.2",
+        port: int = DEFAULT_PORT,
+        *,
+        ble_mac: str | None = None,
+        seed: int = 0,
+        clock: Clock | None = None,
+        time_scale: float = 1.0,
+        faults: Faults | None = None,
+        min_gap: float = DEFAULT_MIN_GAP,
+        soc: float = 50.0,
+        reboot_duration: float = 1.0,
+        wifi_name: str = "MarstekSim",
+        reported_ip: str | None = None,
+        max_requests: int | None = None,
+    ) -> None:
+        self.profile = get_profile(profile) if isinstance(profile, str) else profile
+        self.host = host
+        self.port = port
+        self.ble_mac = (ble_mac or derive_mac(self.profile.key, host, port)).lower()
+        wifi_mac = (
+            SHARED_AP_BSSID if self.profile.wifi_mac_is_bssid else derive_mac("wifi", self.ble_mac)
+        )
+        self.clock: Clock = clock if clock is not None else ScaledClock(time_scale)
+        self.faults = faults if faults is not None else Faults()
+        self.faults.validate()
+        self.min_gap = min_gap
+        self.reboot_duration = reboot_duration
+        self._reported_ip = reported_ip
+        rssi = -48 - int(self.ble_mac[:2], 16) % 20
+        self.identity = Identity(self.ble_mac, wifi_mac, wifi_name, reported_ip or host, rssi)
+        physics_seed = int(derive_mac("physics", seed, self.ble_mac), 16)
+        self.physics = Physics(self.profile, self.clock, physics_seed, soc=soc)
+        self.logic = DeviceLogic(self.profile, self.physics, self.identity)
+        self._rng = random.Random(f"{seed}:{self.ble_mac}")
+
+        self.requests: list[RequestRecord] = []
+        # For long soak runs: keep at least the newest `max_requests` records (None = all).
+        self.max_requests = max_requests
+        self.requests_total = 0
+        self.violations: list[Violation] = []
+        # Optional observers (the CLI's --verbose uses them).
+        self.on_request: Callable[[RequestRecord], None] | None = None
+        self.on_violation: Callable[[Violation], None] | None = None
+        self.replies_sent = 0
+        self.send_errors = 0
+        self.internal_errors = 0
+
+        self._transport: asyncio.DatagramTransport | None = None
+        self._endpoint: _Endpoint | None = None
+        self._pending: set[asyncio.TimerHandle] = set()
+        self._last_request: dict[Address, float] = {}
+        self._busy_until = 0.0
+        self._down_until = 0.0
+        self._frozen = False
+        self._local_ips: dict[str, str] = {}
+
+    # -- identity --------------------------------------------------------------------------
+
+    @property
+    def src(self) -> str:
+        """The `src` member of every reply."""
+        return f"{self.profile.src_prefix}-{self.ble_mac}"
+
+    @property
+    def address(self) -> Address:
+        return (self.host, self.port)
+
+    def __repr__(self) -> str:
+        return (
+            f"SimulatedBattery({self.profile.key}, fw {self.profile.firmware}, "
+            f"ble_mac {self.ble_mac}, {self.host}:{self.port})"
+        )
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._transport is not None
+
+    async def start(self) -> None:
+        """Bind the UDP socket. Raises OSError when the address is taken."""
+        if self._transport is not None:
+            return
+        loop = asyncio.get_running_loop()
+        endpoint = _Endpoint(self)
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: endpoint, local_addr=(self.host, self.port), family=socket.AF_INET
+        )
+        self._transport = transport
+        self._endpoint = endpoint
+        if self.port == 0:
+            self.port = int(transport.get_extra_info("sockname")[1])
+
+    async def stop(self) -> None:
+        """Cancel pending replies and close the socket; leaves no task or timer behind."""
+        self._cancel_pending()
+        transport, endpoint = self._transport, self._endpoint
+        self._transport = self._endpoint = None
+        if transport is not None and endpoint is not None:
+            transport.close()
+            await endpoint.closed
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def _cancel_pending(self) -> None:
+        for handle in self._pending:
+            handle.cancel()
+        self._pending.clear()
+
+    # -- fault and state controls ----------------------------------------------------------
+
+    @property
+    def state(self) -> DeviceState:
+        """The simulated device's state, brought up to the clock's present."""
+        return self.physics.snapshot()
+
+    @property
+    def frozen(self) -> bool:
+        """True after an empty datagram froze the Open API (until `reboot`)."""
+        return self._frozen
+
+    @property
+    def rebooting(self) -> bool:
+        return self._now() < self._down_until
+
+    def set_silent(self, silent: bool) -> None:
+        """Switch the Open API off (no replies at all) or back on."""
+        self.faults.silent = silent
+
+    def reboot(
+        self,
+        reset_counters: bool = False,
+        *,
+        reset_settings: bool = False,
+        duration: float | None = None,
+    ) -> None:
+        """Restart the device: silent for `duration` s (real time), then answering again.
+
+        Mode, schedule and settings persist unless `reset_settings`; the lifetime energy
+        counters restart from zero when `reset_counters`. A reboot clears an empty-datagram
+        freeze and forgets replies still in flight.
+        """
+        self.physics.advance()
+        self._cancel_pending()
+        self._down_until = self._now() + (self.reboot_duration if duration is None else duration)
+        self._busy_until = 0.0
+        self._frozen = False
+        self.logic.rejected_writes.clear()
+        if reset_counters:
+            self.physics.reset_counters()
+        if reset_settings:
+            self.physics.reset_settings()
+
+    async def change_ip(self, new_host: str) -> None:
+        """Move the battery to another address (DHCP gave it a new lease)."""
+        running = self.running
+        if running:
+            await self.stop()
+        self.host = new_host
+        self._local_ips.clear()
+        if self._reported_ip is None:
+            self.identity.ip = new_host
+        if running:
+            await self.start()
+
+    def set_soc(self, soc: float) -> None:
+        self.physics.set_soc(soc)
+
+    def set_house_load(self, watts: float | None) -> None:
+        """Fix the house consumption (None: follow the daily curve)."""
+        self.physics.advance()
+        self.physics.house_load_override = watts
+
+    def set_house_solar(self, watts: float | None) -> None:
+        """Fix the rooftop PV on the house's own inverter (None: follow the daily curve)."""
+        self.physics.advance()
+        self.physics.house_solar_override = watts
+
+    def set_pv(self, watts: float | None) -> None:
+        """Fix the battery's own PV input, total over its channels (None: daily curve)."""
+        self.physics.advance()
+        self.physics.pv_override = watts
+
+    def set_ct_connected(self, connected: bool) -> None:
+        self.physics.advance()
+        self.physics.ct_connected = connected
+
+    def clear_records(self) -> None:
+        """Forget recorded requests and violations (and the gap history)."""
+        self.requests.clear()
+        self.violations.clear()
+        self._last_request.clear()
+
+    # -- the request path ------------------------------------------------------------------
+
+    def _now(self) -> float:
+        try:
+            return asyncio.get_running_loop().time()
+        except RuntimeError:
+            return 0.0
+
+    def _violation(
+        self, now: float, source: Address, kind: ViolationKind, detail: str, method: str | None
+    ) -> None:
+        _LOGGER.debug("%s: %s from %s: %s", self, kind, source, detail)
+        violation = Violation(now, source, kind, detail, method)
+        self.violations.append(violation)
+        if self.on_violation is not None:
+            self.on_violation(violation)
+
+    def _on_datagram(self, data: bytes, source: Address) -> None:
+        try:
+            self._handle_datagram(data, source)
+        except Exception:  # a simulator bug must not take the endpoint down
+            self.internal_errors += 1
+            _LOGGER.exception("%s: error handling %r from %s", self, data[:200], source)
+
+    def _handle_datagram(self, data: bytes, source: Address) -> None:
+        now = self._now()
+        device_time = self.clock.now()
+        method: str | None = None
+        request_id: object = None
+        params: object = None
+        parsed = is_object = False
+        if data:
+            try:
+                message = json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):  # hostile nesting too
+                message = None
+            if isinstance(message, dict):
+                is_object = True
+                request_id = message.get("id")
+                if isinstance(message.get("method"), str):
+                    parsed = True
+                    method = message["method"]
+                    params = message.get("params")
+
+        self._check_safety(now, source, data, parsed, method, request_id)
+
+        def record(outcome: Outcome) -> None:
+            entry = RequestRecord(
+                now, device_time, source, data, method, request_id, params, outcome
+            )
+            self.requests.append(entry)
+            self.requests_total += 1
+            limit = self.max_requests
+            if limit is not None and len(self.requests) >= 2 * limit:
+                del self.requests[: len(self.requests) - limit]  # in batches: amortised O(1)
+            if self.on_request is not None:
+                self.on_request(entry)
+
+        if not data:
+            if self.faults.freeze_on_empty:
+                self._frozen = True
+            record(Outcome.NO_REPLY)
+            return
+        if now < self._down_until:
+            record(Outcome.REBOOTING)
+            return
+        if self._frozen:
+            record(Outcome.FROZEN)
+            return
+        if self.faults.silent:
+            record(Outcome.SILENT)
+            return
+        if self._chance(self.faults.loss):
+            record(Outcome.LOST_REQUEST)
+            return
+
+        reply_id = 0
+        answer: Answer
+        if not parsed:
+            # Unparseable text gets a parse error with id 0; an object without a method is
+            # an Invalid Request that still echoes its id.
+            answer = INVALID_REQUEST if is_object else PARSE_ERROR
+            reply_id = self._reply_id(request_id) if is_object else 0
+            outcome = Outcome.PARSE_ERROR
+        elif self._chance(self.faults.ct_contention):
+            answer = CT_BUSY
+            outcome = Outcome.CONTENTION
+        else:
+            assert method is not None
+            if (
+                isinstance(request_id, str)
+                and self.profile.family == "venus_e3"
+                and method in (ES_MODE, BAT_STATUS)
+            ):
+                # Venus E 3.0 from fw 139 ignores these when the id is a string.
+                record(Outcome.NO_REPLY)
+                return
+            reply_id = self._reply_id(request_id)
+            self.identity.ip = self._reported_ip_for(source[0])
+            answer = self.logic.handle(
+                method, params, reject_first_write=self.faults.reject_first_write
+            )
+            outcome = Outcome.REPLIED
+        if answer is None:
+            record(Outcome.NO_REPLY)
+            return
+        sent = self._send_reply(now, source, reply_id, answer)
+        record(outcome if sent else Outcome.LOST_REPLY)
+
+    @staticmethod
+    def _reply_id(request_id: object) -> int:
+        """The firmware stores the id as uint16 (what cJSON's valueint gives for the value)."""
+        if isinstance(request_id, bool) or not isinstance(request_id, int | float):
+            return 0
+        if isinstance(request_id, float) and not math.isfinite(request_id):
+            return 0
+        return int(request_id) & MAX_ID
+
+    def _chance(self, probability: float) -> bool:
+        return probability > 0.0 and self._rng.random() < probability
+
+    def _check_safety(
+        self,
+        now: float,
+        source: Address,
+        data: bytes,
+        parsed: bool,
+        method: str | None,
+        request_id: object,
+    ) -> None:
+        if not data:
+            self._violation(now, source, ViolationKind.EMPTY_DATAGRAM, "0-byte datagram", None)
+        elif not parsed:
+            self._violation(now, source, ViolationKind.MALFORMED, repr(data[:80]), None)
+        else:
+            if isinstance(request_id, bool) or not isinstance(request_id, int):
+                self._violation(
+                    now, source, ViolationKind.BAD_ID, f"non-integer id {request_id!r}", method
+                )
+            elif (
+                request_id > MAX_ID or request_id < 0 or (request_id == 0 and method != GET_DEVICE)
+            ):
+                self._violation(
+                    now, source, ViolationKind.BAD_ID, f"id {request_id} out of range", method
+                )
+            if method in DESTRUCTIVE_METHODS:
+                self._violation(now, source, ViolationKind.DESTRUCTIVE, str(method), method)
+        last = self._last_request.get(source)
+        if last is not None and now - last < self.min_gap:
+            self._violation(
+                now,
+                source,
+                ViolationKind.GAP,
+                f"{now - last:.3f} s after the previous request (minimum {self.min_gap} s)",
+                method,
+            )
+        self._last_request[source] = now
+        if now < self._busy_until:
+            self._violation(
+                now,
+                source,
+                ViolationKind.CONCURRENT,
+                f"previous reply still pending for {self._busy_until - now:.3f} s",
+                method,
+            )
+
+    def _reported_ip_for(self, peer: str) -> str:
+        """GetDevice `ip`: the host, or for a wildcard bind, the address the peer reached."""
+        if self._reported_ip is not None:
+            return self._reported_ip
+        if self.host not in _ANY_ADDRESSES:
+            return self.host
+        if peer not in self._local_ips:
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                probe.connect((peer, self.port))  # no packet is sent: it only picks a route
+                self._local_ips[peer] = str(probe.getsockname()[0])
+            except (OSError, RuntimeError):  # RuntimeError: a test harness blocking sockets
+                self._local_ips[peer] = self.host
+            finally:
+                probe.close()
+        return self._local_ips[peer]
+
+    def _send_reply(self, now: float, source: Address, reply_id: int, answer: Answer) -> bool:
+        """Schedule the reply; False when it is lost on the way."""
+        envelope: dict[str, cjson.JsonValue] = {"id": reply_id, "src": self.src}
+        if isinstance(answer, ErrorReply):
+            envelope["error"] = answer.as_json()
+        else:
+            assert answer is not None
+            envelope["result"] = answer
+        payload = cjson.dumps(envelope).encode()
+        faults = self.faults
+        destination = source if faults.reply_to_source_port else (source[0], self.port)
+        delay = faults.latency
+        if faults.jitter > 0:
+            delay += self._rng.uniform(-faults.jitter, faults.jitter)
+        delay = max(delay, 0.0)
+        # The device is busy with this request until its reply leaves, lost or not.
+        self._busy_until = max(self._busy_until, now + delay)
+        lost = self._chance(faults.loss)
+        if not lost:
+            self._schedule(delay, payload, destination)
+        if self._chance(faults.duplicate_replies):
+            self._schedule(delay + self._rng.uniform(0.005, 0.05), payload, destination)
+        return not lost
+
+    def _schedule(self, delay: float, payload: bytes, destination: Address) -> None:
+        if delay <= 0:
+            self._transmit(payload, destination)
+            return
+        loop = asyncio.get_running_loop()
+        handle: asyncio.TimerHandle
+
+        def fire() -> None:
+            self._pending.discard(handle)
+            self._transmit(payload, destination)
+
+        handle = loop.call_later(delay, fire)
+        self._pending.add(handle)
+
+    def _transmit(self, payload: bytes, destination: Address) -> None:
+        if self._transport is None:
+            return
+        try:
+            self._transport.sendto(payload, destination)
+            self.replies_sent += 1
+        except OSError:
+            self.send_errors += 1

@@ -1,0 +1,313 @@
+"""Fixtures for the Home Assistant tests: a patched client fed from per-device fixtures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Generator, Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.marstek_venus.const import DOMAIN
+from custom_components.marstek_venus.protocol.const import Method
+from custom_components.marstek_venus.protocol.decode import (
+    decode_battery,
+    decode_ble,
+    decode_device,
+    decode_es_status,
+    decode_meter,
+    decode_mode,
+    decode_pv,
+    decode_wifi,
+)
+from custom_components.marstek_venus.protocol.errors import MarstekMethodNotSupportedError
+from custom_components.marstek_venus.protocol.models import RequestStats
+from custom_components.marstek_venus.protocol.profiles import profile_for
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DEVICES = ("venus_e3_fw150", "venus_a_fw149", "venus_e2_fw154")
+START_TIME = "2026-11-21 12:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Every test here loads our custom integration."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot extension (stable ids, states as StateSnapshot)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create disabled-by-default entities enabled, for snapshots of every entity."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def mock_discover() -> Generator[AsyncMock]:
+    """No test broadcasts: the background scan finds nothing unless a test says so."""
+    with patch(
+        "custom_components.marstek_venus.discovery.discover", autospec=True, return_value=[]
+    ) as discover:
+        yield discover
+
+
+# Registry fields the integration decides. Home Assistant adds and reshapes the others from
+# release to release (2026 turned `aliases` into a list, for one), and the snapshots must hold
+# on the oldest and the newest release we test.
+_ENTITY_FIELDS = (
+    "entity_id",
+    "unique_id",
+    "translation_key",
+    "original_name",
+    "original_device_class",
+    "original_icon",
+    "entity_category",
+    "capabilities",
+    "supported_features",
+    "unit_of_measurement",
+    "has_entity_name",
+    "disabled_by",
+    "options",  # display precision and suggested unit
+)
+_DEVICE_FIELDS = (
+    "identifiers",
+    "connections",
+    "manufacturer",
+    "model",
+    "model_id",
+    "name",
+    "sw_version",
+    "hw_version",
+    "configuration_url",
+    "entry_type",
+)
+
+
+def registry_view(entry: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of a registry entry that are ours, with sets sorted for a stable snapshot."""
+    return {field: _plain(getattr(entry, field)) for field in fields}
+
+
+def _plain(value: Any) -> Any:
+    """Plain data: 2026 releases key attributes and capabilities with StrEnum members."""
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in sorted(value.items())}
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def state_view(state: State) -> dict[str, Any]:
+    """A state's value and attributes as plain, sorted data."""
+    return {
+        "state": state.state,
+        "attributes": {str(key): _plain(value) for key, value in sorted(state.attributes.items())},
+    }
+
+
+async def snapshot_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    config_entry_id: str,
+) -> None:
+    """Like phcc's snapshot_platform, on the registry fields that do not vary by HA release.
+
+    One platform, every entity enabled, every entity on the entry's one device; states are
+    compared as plain data (value and attributes).
+    """
+    entries = er.async_entries_for_config_entry(entity_registry, config_entry_id)
+    assert entries
+    assert len({entry.domain for entry in entries}) == 1, "load a single platform"
+    (device,) = dr.async_entries_for_config_entry(device_registry, config_entry_id)
+    assert registry_view(device, _DEVICE_FIELDS) == snapshot(name="device")
+    for entry in entries:
+        assert entry.disabled_by is None, "enable every entity for the snapshot"
+        assert entry.device_id == device.id
+        assert registry_view(entry, _ENTITY_FIELDS) == snapshot(name=f"{entry.entity_id}-entry")
+        state = hass.states.get(entry.entity_id)
+        assert state, f"no state for {entry.entity_id}"
+        assert state_view(state) == snapshot(name=f"{entry.entity_id}-state")
+
+
+def load_device(name: str) -> dict[str, Any]:
+    """A device fixture: raw ``result`` objects per method, as the battery sends them."""
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+class FakeBattery:
+    """Decoded replies of one fixture, and the raw ones for ``last_raw``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        fixture = load_device(name)
+        self.results: dict[str, dict[str, Any]] = fixture["results"]
+        self.host: str = fixture["host"]
+        self.port: int = fixture["port"]
+        self.device = decode_device(
+            self.results[Method.GET_DEVICE], fixture["src"], self.host, self.port
+        )
+        self.profile = profile_for(self.device.model, self.device.firmware)
+
+    def unsupported(self, method: Method) -> bool:
+        return "error" in self.results[method]
+
+    def decoded(self, method: Method) -> Any:
+        result = self.results[method]
+        profile = self.profile
+        match method:
+            case Method.WIFI_STATUS:
+                return decode_wifi(result)
+            case Method.BLE_STATUS:
+                return decode_ble(result)
+            case Method.BATTERY_STATUS:
+                return decode_battery(result, profile)
+            case Method.PV_STATUS:
+                return decode_pv(result, profile)
+            case Method.ES_STATUS:
+                pv = None
+                if not self.unsupported(Method.PV_STATUS):
+                    pv = decode_pv(self.results[Method.PV_STATUS], profile)
+                return decode_es_status(result, profile, pv)
+            case Method.ES_MODE:
+                return decode_mode(result, profile)
+            case Method.METER_STATUS:
+                return decode_meter(result, profile)
+        raise AssertionError(method)
+
+
+_CLIENT_METHODS = {
+    "get_wifi_status": Method.WIFI_STATUS,
+    "get_ble_status": Method.BLE_STATUS,
+    "get_battery_status": Method.BATTERY_STATUS,
+    "get_pv_status": Method.PV_STATUS,
+    "get_es_status": Method.ES_STATUS,
+    "get_mode": Method.ES_MODE,
+    "get_meter_status": Method.METER_STATUS,
+}
+
+
+def configure_client(client: MagicMock, battery: FakeBattery) -> None:
+    """Make an autospec'd MarstekClient answer like ``battery``."""
+    client.host = battery.host
+    client.port = battery.port
+    client.device = battery.device
+    client.profile = battery.profile
+    client.stats = RequestStats(sent=12, answered=11, timeouts=1, resends=2, latency_total=1.1)
+    client.last_raw = {
+        method: result for method, result in battery.results.items() if "error" not in result
+    }
+    client.get_device.return_value = battery.device
+    for name, method in _CLIENT_METHODS.items():
+        reader = getattr(client, name)
+        if battery.unsupported(method):
+            reader.side_effect = MarstekMethodNotSupportedError(
+                str(method), -32601, "Method not found"
+            )
+        else:
+            reader.side_effect = None
+            reader.return_value = battery.decoded(method)
+
+
+@pytest.fixture
+def device_fixture() -> str:
+    """Which battery the mock client plays; override with parametrize."""
+    return "venus_e3_fw150"
+
+
+@pytest.fixture
+def battery(device_fixture: str) -> FakeBattery:
+    """The decoded fixture of the battery under test."""
+    return FakeBattery(device_fixture)
+
+
+@pytest.fixture
+def mock_client_class(battery: FakeBattery) -> Generator[MagicMock]:
+    """MarstekClient patched (autospec) where the coordinator and the config flow use it."""
+    with (
+        patch(
+            "custom_components.marstek_venus.coordinator.MarstekClient", autospec=True
+        ) as client_class,
+        patch("custom_components.marstek_venus.config_flow.MarstekClient", new=client_class),
+    ):
+        configure_client(client_class.return_value, battery)
+        yield client_class
+
+
+@pytest.fixture
+def mock_client(mock_client_class: MagicMock) -> MagicMock:
+    """The client instance every MarstekClient(...) call returns."""
+    return mock_client_class.return_value
+
+
+@pytest.fixture
+def mock_config_entry(battery: FakeBattery) -> MockConfigEntry:
+    """A config entry for the battery under test."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Marstek Venus",
+        data={CONF_HOST: battery.host, CONF_PORT: battery.port},
+        unique_id=battery.device.ble_mac,
+        entry_id="01JMARSTEKVENUS0000000000",
+    )
+
+
+@pytest.fixture
+def platforms() -> list[Platform] | None:
+    """Platforms to load; None loads all of them."""
+    return None
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    platforms: list[Platform] | None,
+    freezer: FrozenDateTimeFactory,
+) -> AsyncGenerator[MockConfigEntry]:
+    """Set up the integration with the mock client, at a fixed time."""
+    freezer.move_to(START_TIME)
+    mock_config_entry.add_to_hass(hass)
+    if platforms is None:
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        yield mock_config_entry
+        return
+    with patch("custom_components.marstek_venus.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        yield mock_config_entry
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Config-flow tests do not set the entry up."""
+    with patch(
+        "custom_components.marstek_venus.async_setup_entry", return_value=True
+    ) as setup_entry:
+        yield setup_entry

@@ -1,0 +1,179 @@
+"""The operating-mode select."""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+import pytest
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    ATTR_OPTIONS,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.marstek_venus.protocol.const import Mode
+from custom_components.marstek_venus.protocol.errors import (
+    MarstekMethodNotSupportedError,
+    MarstekTimeoutError,
+    MarstekValidationError,
+    MarstekWriteError,
+)
+from custom_components.marstek_venus.protocol.models import ManualPeriod, PassiveConfig, Weekday
+
+from .conftest import DEVICES, snapshot_entities
+
+ENTITY_ID = "select.marstek_venus_operating_mode"
+
+
+@pytest.mark.parametrize("device_fixture", DEVICES)
+@pytest.mark.parametrize("platforms", [[Platform.SELECT]])
+@pytest.mark.usefixtures("init_integration")
+async def test_select(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The select and its options per profile (UPS only where the firmware takes it)."""
+    await snapshot_entities(
+        hass, entity_registry, device_registry, snapshot, mock_config_entry.entry_id
+    )
+
+
+async def _select(hass: HomeAssistant, option: str) -> None:
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: ENTITY_ID, ATTR_OPTION: option},
+        blocking=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "mode"), [("ai", Mode.AI), ("ups", Mode.UPS), ("auto", Mode.AUTO)]
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_select_plain_modes(
+    hass: HomeAssistant, mock_client: MagicMock, option: str, mode: Mode
+) -> None:
+    """Modes without parameters go through set_mode, then the battery is read again."""
+    polls = mock_client.get_mode.await_count
+    await _select(hass, option)
+    mock_client.set_mode.assert_awaited_once_with(mode)
+    assert mock_client.get_mode.await_count == polls + 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_select_passive(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Passive sends the power and duration the integration keeps."""
+    await _select(hass, "passive")
+    mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=0, duration=3600))
+    settings = mock_config_entry.runtime_data.mode_settings
+    settings.passive_power = -800
+    settings.passive_duration = 600
+    await _select(hass, "passive")
+    mock_client.set_passive.assert_awaited_with(PassiveConfig(power=-800, duration=600))
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_select_manual_placeholder(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """Without periods of its own the integration writes a disabled slot in its own slot 9."""
+    await _select(hass, "manual")
+    mock_client.set_manual_period.assert_awaited_once()
+    period: ManualPeriod = mock_client.set_manual_period.await_args.args[0]
+    assert period.slot == 9
+    assert period.enabled is False
+    assert period.weekdays == Weekday(0)
+    assert period.power == 0
+    mock_client.set_mode.assert_not_awaited()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_select_manual_periods(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """The periods the integration keeps are re-applied, and only those."""
+    from datetime import time
+
+    periods = (
+        ManualPeriod(slot=0, start=time(1, 0), end=time(5, 0), power=-1000),
+        ManualPeriod(slot=1, start=time(17, 0), end=time(22, 0), power=800),
+    )
+    mock_config_entry.runtime_data.mode_settings.manual_periods = periods
+    await _select(hass, "manual")
+    assert [call.args[0] for call in mock_client.set_manual_period.await_args_list] == list(periods)
+
+
+@pytest.mark.parametrize(
+    ("side_effect", "error", "message"),
+    [
+        (
+            MarstekWriteError("not confirmed"),
+            HomeAssistantError,
+            "The battery did not confirm the change: not confirmed",
+        ),
+        (
+            MarstekTimeoutError("no reply"),
+            HomeAssistantError,
+            "An error occurred while communicating with the Marstek battery: no reply",
+        ),
+        (
+            MarstekMethodNotSupportedError("ES.SetMode", -32601, "Method not found"),
+            HomeAssistantError,
+            "The battery's firmware does not support this",
+        ),
+        (
+            MarstekValidationError("power out of range"),
+            ServiceValidationError,
+            "The battery cannot take this value: power out of range",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_select_errors(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    side_effect: Exception,
+    error: type[Exception],
+    message: str,
+) -> None:
+    """A write the battery does not confirm raises a translated error."""
+    mock_client.set_mode.side_effect = side_effect
+    with pytest.raises(error, match=message):
+        await _select(hass, "ai")
+    # The mode shown is still what the battery reports.
+    assert hass.states.get(ENTITY_ID).state == "auto"
+
+
+@pytest.mark.parametrize("device_fixture", ["venus_e2_fw154"])
+@pytest.mark.usefixtures("init_integration")
+async def test_ups_hidden(hass: HomeAssistant) -> None:
+    """The HMG-50 firmware has no UPS mode, so the select does not offer it."""
+    state = hass.states.get(ENTITY_ID)
+    assert state.attributes[ATTR_OPTIONS] == ["auto", "ai", "manual", "passive"]
+    assert state.state == "manual"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_unknown_mode(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A mode the integration does not know shows as unknown."""
+    from dataclasses import replace
+
+    mock_client.get_mode.return_value = replace(
+        mock_client.get_mode.return_value, mode=None, raw_mode="Eco"
+    )
+    await mock_config_entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(ENTITY_ID).state == "unknown"

@@ -1,0 +1,94 @@
+"""Discovery over real UDP on loopback (unicast probes; true broadcast is test_netns_discovery)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from custom_components.marstek_venus.protocol import MarstekClient, discover
+from custom_components.marstek_venus.protocol import discovery as discovery_module
+from custom_components.marstek_venus.protocol import transport
+from simulator import SimulatedBattery
+
+from .conftest import reply
+
+
+@pytest.fixture(autouse=True)
+def _fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "MIN_REQUEST_GAP", 0.05)
+
+
+async def test_finds_each_battery_once(udp_port: int) -> None:
+    sims = [
+        SimulatedBattery(profile="venus_e3_150", host="127.0.0.2", port=udp_port, min_gap=0.3),
+        SimulatedBattery(profile="venus_a_149", host="127.0.0.3", port=udp_port, min_gap=0.3),
+    ]
+    for sim in sims:
+        await sim.start()
+    try:
+        found = await discover([udp_port], targets=["127.0.0.2", "127.0.0.3", "127.0.0.2"])
+    finally:
+        for sim in sims:
+            await sim.stop()
+    assert [(d.host, d.port, d.ble_mac, d.firmware) for d in found] == [
+        ("127.0.0.2", udp_port, sims[0].ble_mac, 150),
+        ("127.0.0.3", udp_port, sims[1].ble_mac, 149),
+    ]
+    # Three probes on the schedule, each answered; the copies collapse into one device.
+    for sim in sims:
+        assert len(sim.requests) == len(discovery_module.PROBE_SCHEDULE)
+        assert sim.violations == []
+
+
+async def test_probes_every_port(udp_port: int) -> None:
+    other = SimulatedBattery(profile="venus_e3_150", host="127.0.0.3", port=0)
+    first = SimulatedBattery(profile="venus_e2_154", host="127.0.0.2", port=udp_port)
+    async with first, other:
+        found = await discover([udp_port, other.port], targets=["127.0.0.2", "127.0.0.3"])
+    assert {(d.ble_mac, d.port) for d in found} == {
+        (first.ble_mac, udp_port),
+        (other.ble_mac, other.port),
+    }
+
+
+async def test_nothing_answers(udp_port: int) -> None:
+    assert await discover([udp_port], targets=["127.0.0.2"], timeout=1.0) == []
+
+
+async def test_bad_replies_are_ignored(raw_peer: Any, udp_port: int) -> None:
+    def respond(message: dict[str, Any]) -> list[bytes]:
+        return [
+            b"garbage",
+            reply(message, {"device": "VenusE 3.0", "ver": 150}, src="no-mac-here"),
+            json.dumps({"id": message["id"], "result": [1, 2]}).encode(),
+            reply(message, {"device": "VenusE", "ver": 154, "ble_mac": "2419720d3533"}),
+        ]
+
+    await raw_peer(respond)
+    found = await discover([udp_port], targets=["127.0.0.2"], timeout=1.5)
+    assert [d.ble_mac for d in found] == ["2419720d3533"]
+
+
+async def test_discovery_waits_for_a_request_in_flight(udp_port: int) -> None:
+    """A probe never overlaps a poll of the same battery, and keeps the gap after it."""
+    sim = SimulatedBattery(profile="venus_e3_150", host="127.0.0.2", port=udp_port, min_gap=0.04)
+    sim.faults.latency = 0.1
+    async with (
+        sim,
+        MarstekClient("127.0.0.2", udp_port, request_gap=0.05, timeout=0.5) as client,
+    ):
+        poll = asyncio.create_task(client.get_device())
+        await asyncio.sleep(0.01)
+        found = await discover([udp_port], targets=["127.0.0.2"], timeout=2)
+        await poll
+    assert [d.ble_mac for d in found] == [sim.ble_mac]
+    assert sim.violations == []
+
+
+def test_interface_broadcast_addresses_are_not_loopback() -> None:
+    targets = discovery_module.broadcast_targets()
+    assert targets[0] == "255.255.255.255"
+    assert all(not t.startswith("127.") for t in targets)

@@ -1,0 +1,159 @@
+"""Real broadcast discovery across network namespaces: three simulated batteries, one client.
+
+Topology (all inside namespaces this test creates and deletes; nothing touches the host's
+own interfaces): a bridge namespace holding br0, one namespace per battery and one for the
+client, each joined to the bridge by a veth pair. The batteries run ``python -m simulator``
+bound to 0.0.0.0:30000, the client runs ``scripts/marstek discover``. The probe goes out as
+a real broadcast (255.255.255.255 and the subnet's 10.231.0.255), each battery answers with a
+unicast reply to the client's port 30000.
+
+Needs root and iproute2; skipped otherwise, unless MARSTEK_REQUIRE_NETNS=1 (CI) turns the
+skip into a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.netns
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBNET = "10.231.0"
+BATTERIES = [
+    ("venus_e3_150", "a1b2c3d4e501"),
+    ("venus_a_149", "a1b2c3d4e502"),
+    ("venus_e2_154", "a1b2c3d4e503"),
+]
+
+
+def _run(*args: str) -> None:
+    subprocess.run(args, check=True, capture_output=True, timeout=30)
+
+
+def _netns_available() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root"
+    if shutil.which("ip") is None:
+        return "needs iproute2 (ip)"
+    probe = f"mvprobe{os.getpid()}"
+    try:
+        _run("ip", "netns", "add", probe)
+        _run("ip", "netns", "del", probe)
+    except (subprocess.CalledProcessError, OSError) as err:
+        return f"ip netns unusable here: {err}"
+    return None
+
+
+@pytest.fixture
+def lan() -> Iterator[dict[str, str]]:
+    """Build the bridged namespaces; yield {role: namespace}; always tear everything down."""
+    reason = _netns_available()
+    if reason is not None:
+        if os.environ.get("MARSTEK_REQUIRE_NETNS") == "1":
+            pytest.fail(f"network-namespace test required but unavailable: {reason}")
+        pytest.skip(reason)
+    tag = str(os.getpid())
+    bridge_ns = f"mvbr{tag}"
+    hosts = {"client": f"mvc{tag}"} | {
+        f"battery{i}": f"mvb{i}x{tag}" for i in range(1, len(BATTERIES) + 1)
+    }
+    created: list[str] = []
+    try:
+        for ns in (bridge_ns, *hosts.values()):
+            _run("ip", "netns", "add", ns)
+            created.append(ns)
+        _run("ip", "-n", bridge_ns, "link", "add", "br0", "type", "bridge")
+        _run("ip", "-n", bridge_ns, "link", "set", "br0", "up")
+        for index, (role, ns) in enumerate(hosts.items()):
+            address = f"{SUBNET}.{1 if role == 'client' else 10 + index}/24"
+            outer = f"v{index}"
+            _run(
+                "ip",
+                "-n",
+                bridge_ns,
+                "link",
+                "add",
+                outer,
+                "type",
+                "veth",
+                "peer",
+                "eth0",
+                "netns",
+                ns,
+            )
+            _run("ip", "-n", bridge_ns, "link", "set", outer, "master", "br0", "up")
+            _run("ip", "-n", ns, "addr", "add", address, "brd", "+", "dev", "eth0")
+            _run("ip", "-n", ns, "link", "set", "eth0", "up")
+            _run("ip", "-n", ns, "link", "set", "lo", "up")
+            # A default route lets the limited broadcast 255.255.255.255 leave through eth0.
+            _run("ip", "-n", ns, "route", "add", "default", "dev", "eth0")
+        yield hosts
+    finally:
+        for ns in reversed(created):
+            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+
+
+def test_broadcast_discovery_finds_three_batteries(lan: dict[str, str]) -> None:
+    python = sys.executable
+    simulators: list[subprocess.Popen[str]] = []
+    try:
+        for index, (profile, mac) in enumerate(BATTERIES, start=1):
+            process = subprocess.Popen(
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    lan[f"battery{index}"],
+                    python,
+                    "-m",
+                    "simulator",
+                    "--battery",
+                    f"{profile}@0.0.0.0:30000",
+                    "--ble-mac",
+                    mac,
+                ],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            simulators.append(process)
+            assert process.stdout is not None
+            assert process.stdout.readline(), "simulator did not start"
+        found = subprocess.run(
+            [
+                "ip",
+                "netns",
+                "exec",
+                lan["client"],
+                python,
+                str(ROOT / "scripts" / "_protocol_entry.py"),
+                "discover",
+                "--json",
+                "--timeout",
+                "4",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    finally:
+        for process in simulators:
+            process.terminate()
+        for process in simulators:
+            process.wait(timeout=10)
+    devices = json.loads(found.stdout)
+    assert sorted((d["ble_mac"], d["host"], d["port"]) for d in devices) == [
+        (mac, f"{SUBNET}.{10 + index}", 30000) for index, (_, mac) in enumerate(BATTERIES, start=1)
+    ]
+    assert {d["model"] for d in devices} == {"VenusE 3.0", "VenusA", "VenusE"}
