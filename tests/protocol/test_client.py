@@ -24,9 +24,9 @@ from custom_components.marstek_venus.protocol import (
     Mode,
     PassiveConfig,
     Weekday,
+    client as client_module,
+    transport,
 )
-from custom_components.marstek_venus.protocol import client as client_module
-from custom_components.marstek_venus.protocol import transport
 from simulator import Faults, SimulatedBattery
 
 GAP = 0.05
@@ -76,7 +76,8 @@ async def test_venus_e3_150_reads(battery: Any) -> None:
         assert device.ble_mac == sim.ble_mac
         assert device.family is Family.VENUS_E3
         assert device.firmware == 150
-        assert client.profile is not None and not client.profile.has_pv
+        assert client.profile is not None
+        assert not client.profile.has_pv
         status = await client.get_es_status()
         mode = await client.get_mode()
         meter = await client.get_meter_status()
@@ -94,7 +95,8 @@ async def test_venus_e3_150_reads(battery: Any) -> None:
     assert meter.total_power == pytest.approx(state.grid_power, abs=5)
     assert battery_status.rated_energy == 5120
     assert battery_status.remaining_energy == pytest.approx(state.remaining_energy, rel=0.02)
-    assert wifi.rssi is not None and wifi.rssi < 0
+    assert wifi.rssi is not None
+    assert wifi.rssi < 0
     assert ble.connected is not None
 
 

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
-from custom_components.marstek_venus.protocol import MarstekClient, discover
-from custom_components.marstek_venus.protocol import discovery as discovery_module
-from custom_components.marstek_venus.protocol import transport
+from custom_components.marstek_venus.protocol import (
+    MarstekClient,
+    discover,
+    discovery as discovery_module,
+    transport,
+)
 from simulator import SimulatedBattery
 
 from .conftest import reply

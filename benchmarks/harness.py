@@ -1,0 +1,92 @@
+"""What every benchmark needs: the HA-free library, loopback addresses, free ports, pacing.
+
+Time acceleration. Soak and CI runs compress hours into seconds, so the library's real-time
+constants (the 0.3 s pacing floor, the 0.5 s resend, the 1 s settle before a mode read-back,
+the discovery probe schedule) are divided by the same factor for the duration of the run. The
+library has no public knob for them yet, so :func:`accelerated` patches the module globals and
+restores them afterwards; the simulated batteries get the same factor on their safety rule
+(``min_gap``), so a violation still means "closer than the floor" in accelerated time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_protocol() -> None:
+    """Make ``custom_components.marstek_venus.protocol`` importable without Home Assistant."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    if "custom_components.marstek_venus" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "_marstek_protocol_entry", ROOT / "scripts" / "_protocol_entry.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.load_protocol()
+
+
+def loopback(block: int, index: int, *, base: int = 77) -> str:
+    """The ``index``-th battery address (0-based) of address block ``block``: 127.base.block.n.
+
+    Blocks keep the batteries of different scenarios (and of different processes: each one
+    uses its own ``base``) apart, so no two runs ever share an address.
+    """
+    if not 0 <= index < 250 or not 0 <= block < 256:
+        raise ValueError(f"no loopback address for block {block}, index {index}")
+    return f"127.{base}.{block}.{index + 1}"
+
+
+def free_udp_port(hosts: tuple[str, ...] = ("127.0.0.1",)) -> int:
+    """A UDP port that is free on every address in ``hosts`` right now."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind((hosts[0], 0))
+            port = int(probe.getsockname()[1])
+        try:
+            for host in hosts[1:]:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+                    other.bind((host, port))
+        except OSError:
+            continue
+        return port
+
+
+@contextmanager
+def accelerated(factor: float) -> Iterator[None]:
+    """Divide the library's real-time constants by ``factor`` inside the block."""
+    from custom_components.marstek_venus.protocol import client, discovery, transport
+
+    if factor <= 0:
+        raise ValueError("the acceleration factor must be positive")
+    saved = (
+        transport.MIN_REQUEST_GAP,
+        client.RESEND_AFTER,
+        client.VERIFY_SETTLE,
+        discovery.PROBE_SCHEDULE,
+        discovery.QUIET_PERIOD,
+    )
+    transport.MIN_REQUEST_GAP = saved[0] / factor  # type: ignore[misc]
+    client.RESEND_AFTER = saved[1] / factor
+    client.VERIFY_SETTLE = saved[2] / factor
+    discovery.PROBE_SCHEDULE = tuple(offset / factor for offset in saved[3])
+    discovery.QUIET_PERIOD = saved[4] / factor
+    try:
+        yield
+    finally:
+        (
+            transport.MIN_REQUEST_GAP,  # type: ignore[misc]
+            client.RESEND_AFTER,
+            client.VERIFY_SETTLE,
+            discovery.PROBE_SCHEDULE,
+            discovery.QUIET_PERIOD,
+        ) = saved
