@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from importlib import metadata
+from importlib import import_module, metadata
 from typing import Any, ClassVar
 
 from custom_components.marstek_venus.protocol import MarstekClient, MarstekError, Mode, discover
@@ -145,7 +145,7 @@ class AioMarstek(Adapter):
         self.client: Any = None
 
     async def open(self) -> None:
-        import aiomarstek
+        aiomarstek = import_module("aiomarstek")
 
         self.client = aiomarstek.MarstekUDPClient(
             port=self.device_port,
@@ -158,7 +158,7 @@ class AioMarstek(Adapter):
         await self.client.get_device_info(host, port=self.device_port)
 
     async def poll_cycle(self, host: str) -> dict[str, bool]:
-        import aiomarstek
+        aiomarstek = import_module("aiomarstek")
 
         builders = (aiomarstek.get_es_status, aiomarstek.get_es_mode, aiomarstek.get_em_status)
         fresh: dict[str, bool] = {}
@@ -178,7 +178,7 @@ class AioMarstek(Adapter):
         return fresh
 
     async def set_mode(self, host: str, mode: str) -> bool:
-        import aiomarstek
+        aiomarstek = import_module("aiomarstek")
 
         config = aiomarstek.MarstekModeConfig(mode=mode.lower())
         try:
@@ -190,7 +190,7 @@ class AioMarstek(Adapter):
         return True
 
     async def discover(self, targets: list[str]) -> int | None:
-        import aiomarstek
+        aiomarstek = import_module("aiomarstek")
 
         # A client of its own, as discovery of a fresh installation would run.
         scanner = aiomarstek.MarstekUDPClient(
@@ -235,7 +235,7 @@ class PyMarstek(Adapter):
         self._last_sent: dict[str, float] = {}
 
     async def open(self) -> None:
-        import pymarstek
+        pymarstek = import_module("pymarstek")
 
         # Its send_request logs every request at WARNING level.
         logging.getLogger("pymarstek").setLevel(logging.ERROR)
@@ -257,12 +257,12 @@ class PyMarstek(Adapter):
         )
 
     async def prepare(self, host: str) -> None:
-        import pymarstek
+        pymarstek = import_module("pymarstek")
 
         await self._spaced(host, pymarstek.discover(), THEIR_READ_TIMEOUT, write=False)
 
     async def poll_cycle(self, host: str) -> dict[str, bool]:
-        import pymarstek
+        pymarstek = import_module("pymarstek")
 
         messages = (
             pymarstek.get_es_status(0),
@@ -280,7 +280,7 @@ class PyMarstek(Adapter):
         return fresh
 
     async def set_mode(self, host: str, mode: str) -> bool:
-        import pymarstek
+        pymarstek = import_module("pymarstek")
 
         block = {"Auto": "auto_cfg", "AI": "ai_cfg"}[mode]
         message = pymarstek.build_command(

@@ -19,20 +19,22 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from simulator import Faults, SimulatedBattery, Simulator
 
 from .adapters import FAST_TIER, LIBRARIES, Adapter, installed
-from .harness import free_udp_port, loopback
-from .stats import Summary, group_times, peak_count, percentile, smallest_gap
+from .harness import LoopLag, free_udp_port, loopback
+from .stats import Summary, group_times, peak_count, smallest_gap
 
 PROFILE = "venus_e3_150"
 # Address bases (127.<base>.x.y) per library, so the processes of one run never collide.
 ADDRESS_BASE = {"ours": 77, "aiomarstek": 78, "py-marstek": 79}
 POLL_BLOCK, WRITE_BLOCK, DISCOVERY_BLOCK = 0, 10, 20
-WRITE_PAUSE = 2.0  # s between two writes to one battery: a person clicking, not a burst
+# s between two writes to one battery (a person clicking, not a burst); never shorter than
+# the library's own idle gap, so a write does not start by waiting for the previous one.
+WRITE_PAUSE = 2.0
 PEAK_WINDOW = 10.0  # s, for the largest request rate
 
 
@@ -72,28 +74,11 @@ class Plan:
         return self.their_poll_batteries, self.their_poll_cycles
 
 
-@dataclass(slots=True)
-class LoopLag:
-    """How late the event loop wakes a 100 ms sleeper: a check that timings mean something."""
-
-    samples: list[float] = field(default_factory=list)
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            start = loop.time()
-            await asyncio.sleep(0.1)
-            self.samples.append(max(loop.time() - start - 0.1, 0.0))
-
-    def as_dict(self) -> dict[str, float | None]:
-        return {"p99": percentile(self.samples, 99), "max": max(self.samples, default=None)}
-
-
 def make_adapter(lib: str, device_port: int) -> Adapter:
     """A fresh adapter; the PyPI libraries get a local port of their own."""
     cls = LIBRARIES[lib]
     if lib == "ours":
-        return cls(device_port)  # type: ignore[call-arg]
+        return cls(device_port)
     return cls(device_port, free_udp_port(("0.0.0.0",)))  # type: ignore[call-arg]
 
 
@@ -135,8 +120,12 @@ def _apply_network(batteries: list[SimulatedBattery], plan: Plan, loss: float) -
 def _device_load(batteries: list[SimulatedBattery]) -> dict[str, Any]:
     """Requests, smallest gap, peak rate and safety violations seen by the batteries."""
     requests = [record for battery in batteries for record in battery.requests]
-    by_source = group_times(((record.source, id(b)), record.time) for b in batteries for record in b.requests)
-    peak = max((peak_count([r.time for r in b.requests], PEAK_WINDOW) for b in batteries), default=0)
+    by_source = group_times(
+        ((record.source, id(b)), record.time) for b in batteries for record in b.requests
+    )
+    peak = max(
+        (peak_count([r.time for r in b.requests], PEAK_WINDOW) for b in batteries), default=0
+    )
     violations = Counter(str(v.kind) for battery in batteries for v in battery.violations)
     return {
         "requests": len(requests),
@@ -156,9 +145,9 @@ async def run_poll(lib: str, plan: Plan, loss: float, level: int, port: int) -> 
 
     async def battery_loop(battery: SimulatedBattery) -> None:
         nonlocal fresh_all, reads_ok
-        for cycle in range(cycles):
-            if cycle:
-                await asyncio.sleep(adapter.idle_between_cycles)
+        for _ in range(cycles):
+            # Idle first (also after set-up), so no cycle starts by waiting out the gap.
+            await asyncio.sleep(adapter.idle_between_cycles)
             start = time.monotonic()
             fresh = await adapter.poll_cycle(battery.host)
             times.append(time.monotonic() - start)
@@ -183,6 +172,7 @@ async def run_poll(lib: str, plan: Plan, loss: float, level: int, port: int) -> 
         "fresh_all": fresh_all,
         "fresh_share": fresh_all / total if total else None,
         "cycle_time": Summary.of(times).as_dict(),
+        "cycle_times": [round(value, 4) for value in times],  # for benchmarks/plot
         "reads": total * len(FAST_TIER),
         "reads_ok": reads_ok,
         "reads_ok_by_method": dict(per_method),
@@ -202,8 +192,7 @@ async def run_write(lib: str, plan: Plan, loss: float, level: int, port: int) ->
 
     async def battery_loop(battery: SimulatedBattery) -> None:
         for index in range(plan.writes):
-            if index:
-                await asyncio.sleep(WRITE_PAUSE)
+            await asyncio.sleep(max(WRITE_PAUSE, adapter.idle_between_cycles))
             target = "AI" if index % 2 == 0 else "Auto"
             start = time.monotonic()
             reported = await adapter.set_mode(battery.host, target)
@@ -237,6 +226,7 @@ async def run_write(lib: str, plan: Plan, loss: float, level: int, port: int) ->
         "false_failure": outcomes["false_failure"],
         "failed": outcomes["failed"],
         "time": Summary.of(confirmed_times).as_dict(),
+        "times": [round(value, 4) for value in confirmed_times],
         "requests_per_write": load["requests"] / total if total else None,
         "seconds": time.monotonic() - started,
         **load,

@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -49,7 +50,7 @@ def smallest_gap(times_by_source: dict[object, list[float]]) -> float | None:
     best: float | None = None
     for times in times_by_source.values():
         ordered = sorted(times)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             gap = later - earlier
             if best is None or gap < best:
                 best = gap

@@ -5,10 +5,12 @@ Reliability model, from what real units do (marstek-open-api.md §1.7, §2.8):
 * The Wi-Fi modem sleeps; the first datagram after an idle spell is often lost. A read that
   got no answer is therefore sent once more after a short wait (never sooner than the pacing
   gap), and a read that still fails is retried with backoff.
-* A write is sent once per attempt (a repeated write might be executed twice) and is only
-  reported as done once the device confirms it: ``set_result: true`` and, for mode changes,
-  ES.GetMode reading back the new mode. ``set_result: false`` (device busy, and routinely on
-  the first manual-slot write) and silence lead to another attempt with backoff.
+* Every write this library sends is idempotent (ES.SetMode with a full config block, one
+  manual slot, DOD/LED/BLE values), so a write that got no answer is resent like a read: a
+  device that executes it twice ends up in the same state. A write is only reported as done
+  once the device confirms it: ``set_result: true`` and, for mode changes, ES.GetMode reading
+  back the new mode. ``set_result: false`` (device busy, and routinely on the first
+  manual-slot write) and silence lead to another attempt with backoff.
 * One request is in flight per device, with at least ``request_gap`` seconds between requests;
   the pacing lives in the shared socket, so every client of the same device obeys it.
 """
@@ -326,11 +328,11 @@ class MarstekClient:
                 if attempt:
                     await self._sleep_backoff(attempt)
                 try:
-                    result = await self._exchange(str(method), params, resend=False)
+                    result = await self._exchange(str(method), params, resend=True)
                 except (MarstekTimeoutError, _TransientError) as err:
                     # The command may have run and only its reply been lost, but a read-back
                     # cannot tell (the mode may already have been the target one, and slots
-                    # cannot be read at all). Every SetMode is idempotent, so send it again.
+                    # cannot be read at all). The write is idempotent, so send it again.
                     reason = str(err)
                     continue
                 if result.get("set_result") is not True:

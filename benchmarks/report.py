@@ -1,0 +1,283 @@
+"""Markdown tables from the results of ``benchmarks/run_all`` (ours beside the PyPI libraries).
+
+Ratios are always "theirs ÷ ours": above 1 for a time means they are slower, below 1 for a
+share means they bring fewer fresh cycles or confirmed writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+MISSING = "\u2013"  # en dash: no value
+TIMES = "\u00d7"  # multiplication sign, for ratios
+
+LIBS = ("ours", "aiomarstek", "py-marstek")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table with columns padded for reading in a terminal."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def seconds(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.2f}"
+
+
+def millis(value: float | None) -> str:
+    return MISSING if value is None else f"{value * 1000:.0f} ms"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return MISSING if value is None else f"{value * 100:.{digits}f} %"
+
+
+def ratio(theirs: float | None, ours: float | None) -> str:
+    if theirs is None or ours is None or ours == 0:
+        return MISSING
+    return f"{TIMES}{theirs / ours:.2f}"
+
+
+def loss_label(loss: float) -> str:
+    return f"{loss * 100:.0f} %"
+
+
+def _by_loss(result: dict[str, Any], lib: str, phase: str) -> dict[float, dict[str, Any]]:
+    entry = result["libraries"].get(lib)
+    if entry is None:
+        return {}
+    return {item["loss"]: item for item in entry.get(phase, [])}
+
+
+def _losses(result: dict[str, Any], phase: str) -> list[float]:
+    return sorted({loss for lib in LIBS for loss in _by_loss(result, lib, phase)})
+
+
+def _present(result: dict[str, Any]) -> list[str]:
+    return [lib for lib in LIBS if lib in result["libraries"]]
+
+
+def poll_time_table(result: dict[str, Any]) -> str:
+    libs = _present(result)
+    headers = ["loss", *(f"{lib} median / p95 s" for lib in libs)]
+    headers += [f"{lib} ÷ ours (median)" for lib in libs if lib != "ours"]
+    rows = []
+    for loss in _losses(result, "poll"):
+        cells = [loss_label(loss)]
+        medians: dict[str, float | None] = {}
+        for lib in libs:
+            item = _by_loss(result, lib, "poll").get(loss)
+            time = item["cycle_time"] if item else {}
+            medians[lib] = time.get("median")
+            cells.append(f"{seconds(time.get('median'))} / {seconds(time.get('p95'))}")
+        cells += [ratio(medians[lib], medians.get("ours")) for lib in libs if lib != "ours"]
+        rows.append(cells)
+    return table(headers, rows)
+
+
+def poll_fresh_table(result: dict[str, Any]) -> str:
+    libs = _present(result)
+    headers = ["loss", *(f"{lib} fresh cycles" for lib in libs)]
+    headers += [f"{lib} ÷ ours" for lib in libs if lib != "ours"]
+    rows = []
+    for loss in _losses(result, "poll"):
+        cells = [loss_label(loss)]
+        shares: dict[str, float | None] = {}
+        for lib in libs:
+            item = _by_loss(result, lib, "poll").get(loss)
+            if item is None:
+                shares[lib] = None
+                cells.append(MISSING)
+                continue
+            shares[lib] = item["fresh_share"]
+            cells.append(f"{percent(item['fresh_share'])} ({item['fresh_all']}/{item['cycles']})")
+        cells += [ratio(shares[lib], shares.get("ours")) for lib in libs if lib != "ours"]
+        rows.append(cells)
+    return table(headers, rows)
+
+
+def device_load_table(result: dict[str, Any]) -> str:
+    headers = [
+        "loss",
+        "library",
+        "requests per fresh reading",
+        "÷ ours",
+        "most requests in 10 s",
+        "smallest gap",
+        "safety violations",
+    ]
+    rows = []
+    for loss in _losses(result, "poll"):
+        ours = _by_loss(result, "ours", "poll").get(loss)
+        for lib in _present(result):
+            item = _by_loss(result, lib, "poll").get(loss)
+            if item is None:
+                continue
+            per_read = item["requests_per_fresh_read"]
+            rows.append(
+                [
+                    loss_label(loss),
+                    lib,
+                    MISSING if per_read is None else f"{per_read:.2f}",
+                    ""
+                    if lib == "ours" or ours is None
+                    else ratio(per_read, ours["requests_per_fresh_read"]),
+                    str(item["peak_requests_per_10s"]),
+                    millis(item["smallest_gap"]),
+                    _violations(item["violations"]),
+                ]
+            )
+    return table(headers, rows)
+
+
+def _violations(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "0"
+    return f"{total} ({', '.join(f'{kind} {n}' for kind, n in sorted(counts.items()))})"
+
+
+def write_table(result: dict[str, Any]) -> str:
+    libs = _present(result)
+    headers = ["loss"]
+    for lib in libs:
+        headers += [f"{lib} confirmed", f"{lib} median / p95 s"]
+    headers += [f"{lib} ÷ ours (success)" for lib in libs if lib != "ours"]
+    headers += [f"{lib} ÷ ours (median time)" for lib in libs if lib != "ours"]
+    rows = []
+    for loss in _losses(result, "write"):
+        cells = [loss_label(loss)]
+        shares: dict[str, float | None] = {}
+        medians: dict[str, float | None] = {}
+        for lib in libs:
+            item = _by_loss(result, lib, "write").get(loss)
+            if item is None:
+                shares[lib] = medians[lib] = None
+                cells += [MISSING, MISSING]
+                continue
+            shares[lib] = item["success_share"]
+            medians[lib] = item["time"]["median"]
+            wrong = item["false_success"] + item["false_failure"]
+            note = f", {wrong} misreported" if wrong else ""
+            cells.append(
+                f"{percent(item['success_share'])} ({item['confirmed']}/{item['writes']}{note})"
+            )
+            cells.append(f"{seconds(item['time']['median'])} / {seconds(item['time']['p95'])}")
+        cells += [ratio(shares[lib], shares.get("ours")) for lib in libs if lib != "ours"]
+        cells += [ratio(medians[lib], medians.get("ours")) for lib in libs if lib != "ours"]
+        rows.append(cells)
+    return table(headers, rows)
+
+
+def write_errors_table(result: dict[str, Any]) -> str:
+    """What became of the writes that were not confirmed."""
+    headers = [
+        "loss",
+        "library",
+        "device switched, library said failed",
+        "library said done, device did not",
+        "neither",
+        "requests per write",
+        "safety violations",
+    ]
+    rows = []
+    for loss in _losses(result, "write"):
+        for lib in _present(result):
+            item = _by_loss(result, lib, "write").get(loss)
+            if item is None:
+                continue
+            rows.append(
+                [
+                    loss_label(loss),
+                    lib,
+                    str(item["false_failure"]),
+                    str(item["false_success"]),
+                    str(item["failed"]),
+                    f"{item['requests_per_write']:.2f}",
+                    _violations(item["violations"]),
+                ]
+            )
+    return table(headers, rows)
+
+
+def discovery_table(result: dict[str, Any]) -> str:
+    libs = _present(result)
+    sizes = sorted(
+        {d["batteries"] for lib in libs for d in result["libraries"][lib].get("discovery", [])}
+    )
+    headers = ["batteries", *(f"{lib} found / s" for lib in libs)]
+    headers += [f"{lib} ÷ ours (time)" for lib in libs if lib != "ours"]
+    rows = []
+    for size in sizes:
+        cells = [str(size)]
+        times: dict[str, float | None] = {}
+        for lib in libs:
+            entry = result["libraries"][lib]
+            item = next((d for d in entry.get("discovery", []) if d["batteries"] == size), None)
+            if item is None:
+                times[lib] = None
+                cells.append("n/a" if "discovery_unsupported" in entry else MISSING)
+                continue
+            times[lib] = item["seconds"]
+            cells.append(f"{item['found']} / {seconds(item['seconds'])}")
+        cells += [ratio(times[lib], times.get("ours")) for lib in libs if lib != "ours"]
+        rows.append(cells)
+    return table(headers, rows)
+
+
+def notes(result: dict[str, Any]) -> list[str]:
+    """How each library was driven, and anything that could not be measured."""
+    lines = []
+    for lib in _present(result):
+        entry = result["libraries"][lib]
+        for note in entry.get("notes", []):
+            lines.append(f"{lib} {entry['version']}: {note}")
+        if "discovery_unsupported" in entry:
+            lines.append(f"{lib}: discovery n/a: {entry['discovery_unsupported']}")
+    for lib, reason in result.get("missing", {}).items():
+        lines.append(f"{lib}: not measured: {reason}")
+    return lines
+
+
+def render(result: dict[str, Any]) -> str:
+    """Every table, titled, as one Markdown text."""
+    plan = result.get("plan", {})
+    latency = (
+        f"{plan.get('latency', 0.15) * 1000:.0f} ms ± {plan.get('jitter', 0.05) * 1000:.0f} ms"
+    )
+    parts = []
+    libs = _present(result)
+    if any(result["libraries"][lib].get("poll") for lib in libs):
+        parts += [
+            f"### Poll cycle: seconds per fast-tier batch (latency {latency})",
+            poll_time_table(result),
+            "### Poll cycle: share of cycles with fresh values for every field",
+            poll_fresh_table(result),
+            "### Device load (poll scenario)",
+            device_load_table(result),
+        ]
+    if any(result["libraries"][lib].get("write") for lib in libs):
+        parts += [
+            f"### Writes: set mode until confirmed (latency {latency})",
+            write_table(result),
+            "### Writes: the ones that were not confirmed",
+            write_errors_table(result),
+        ]
+    if any("discovery" in result["libraries"][lib] for lib in libs):
+        parts += ["### Discovery on loopback", discovery_table(result)]
+    lag = result.get("loop_lag", {})
+    extra = [f"- {line}" for line in notes(result)]
+    if lag:
+        extra.append(
+            "- event-loop lag during the run (ours): "
+            f"p99 {millis(lag.get('p99'))}, max {millis(lag.get('max'))}"
+        )
+    if extra:
+        parts += ["### Notes", "\n".join(extra)]
+    return "\n\n".join(parts)

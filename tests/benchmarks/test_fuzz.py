@@ -1,0 +1,73 @@
+"""The CI fuzz run (a few seconds), and proof that the fuzzer notices a broken property."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks import fuzz as fuzzer
+from custom_components.marstek_venus.protocol import decode
+from custom_components.marstek_venus.protocol.transport import SharedSocket
+
+
+async def test_decoder_and_datagram_handling_survive_fuzzing() -> None:
+    report = await fuzzer.fuzz(3.0, seed=1)
+
+    assert report.failures == []
+    assert report.decode_inputs > 300
+    assert report.decoded_models > 0
+    assert report.datagrams > 1000
+    # Every path through datagram_received was taken.
+    assert {
+        "delivered",
+        "listener",
+        "malformed",
+        "oversized",
+        "echo",
+        "stranger",
+        "unmatched",
+    } <= set(report.outcomes)
+
+
+async def test_a_decoder_raising_a_foreign_exception_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(result: Any) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(decode, "decode_wifi", broken)
+    report = await fuzzer.fuzz(0.0)
+    assert any("ValueError: boom" in failure for failure in report.failures)
+
+
+async def test_a_datagram_counted_twice_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    parse = SharedSocket._parse
+
+    def double_counting(self: SharedSocket, data: bytes) -> dict[str, Any] | None:
+        message = parse(self, data)
+        if message is None:
+            self.drops.malformed += 1
+        return message
+
+    monkeypatch.setattr(SharedSocket, "_parse", double_counting)
+    report = await fuzzer.fuzz(0.0)
+    assert any("accounted 2 times" in failure for failure in report.failures)
+
+
+def test_non_finite_numbers_and_bad_percentages_in_a_model_are_caught() -> None:
+    from custom_components.marstek_venus.protocol.models import BleStatus, WifiStatus
+
+    fuzzer.check_sane(WifiStatus(rssi=-50, ssid="x", ip=None))
+    fuzzer.check_sane((BleStatus(connected=True),))
+    with pytest.raises(fuzzer.Failure):
+        fuzzer.check_sane([1.0, float("nan")])
+
+    with pytest.raises(fuzzer.Failure, match="soc"):
+        fuzzer.check_sane(_with_soc(120))
+
+
+def _with_soc(soc: int) -> object:
+    from dataclasses import make_dataclass
+
+    return make_dataclass("Reading", [("soc", int)])(soc)

@@ -1,0 +1,156 @@
+"""The benchmark harness's own logic: statistics, fault plans, tables, pacing patches."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from benchmarks import harness
+from benchmarks.faultplan import DURATIONS, FaultEvent, plan_faults
+from benchmarks.hostile import GENERATORS, junk_object
+from benchmarks.report import render, table
+from benchmarks.soak import Window, stall_artifact
+from benchmarks.stats import Summary, peak_count, percentile, share, smallest_gap
+from custom_components.marstek_venus.protocol import client, discovery, transport
+
+
+def test_percentiles_and_summaries() -> None:
+    assert percentile([], 50) is None
+    assert percentile([3.0], 95) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([0.0, 10.0], 95) == pytest.approx(9.5)
+    summary = Summary.of([1.0, 2.0, 3.0])
+    assert summary.as_dict() == {"count": 3, "median": 2.0, "p95": pytest.approx(2.9), "max": 3.0}
+    assert Summary.of([]).median is None
+    assert share(1, 4) == 0.25
+    assert share(1, 0) is None
+
+
+def test_gaps_and_peak_rates() -> None:
+    assert smallest_gap({"a": [0.0, 1.0, 1.5], "b": [0.0, 0.2]}) == pytest.approx(0.2)
+    assert smallest_gap({"a": [1.0]}) is None
+    assert peak_count([0.0, 1.0, 2.0, 10.0, 10.5], 2.0) == 3
+    assert peak_count([], 10.0) == 0
+
+
+def test_fault_plan_covers_every_kind_reproducibly() -> None:
+    events = plan_faults(2.0, 10, seed=3)
+    assert events == plan_faults(2.0, 10, seed=3)
+    assert {event.kind for event in events} == {*DURATIONS, "ip_change"}
+    assert [event.start for event in events] == sorted(event.start for event in events)
+    for event in events:
+        assert 0 <= event.battery < 10
+        assert event.start > 0
+        assert event.end <= 2.0 * 3600
+    assert len(plan_faults(24.0, 10)) > len(events)
+    assert FaultEvent(0, "duplicate_burst", 0.0, 1.0).is_outage is False
+    with pytest.raises(ValueError):
+        plan_faults(0.0, 10)
+
+
+def test_fault_windows_and_loop_stall_artifacts() -> None:
+    assert Window("silence", 10.0, 20.0).overlaps(15.0, 30.0)
+    assert Window("silence", 10.0, 20.0).overlaps(0.0, 10.0)
+    assert not Window("silence", 10.0, 20.0).overlaps(20.5, 30.0)
+    assert Window("ip_change", 10.0).overlaps(1000.0, 1001.0)  # still open
+    # The client sent 12 ms apart; the battery read both after a stall: an artifact.
+    assert stall_artifact(5.0, [4.0, 4.012], floor=0.00375)
+    # The client itself sent 1 ms apart: a real violation.
+    assert not stall_artifact(5.0, [4.0, 4.001], floor=0.00375)
+    assert not stall_artifact(5.0, [4.0], floor=0.00375)
+
+
+def test_accelerated_divides_and_restores_the_library_constants() -> None:
+    before = (transport.MIN_REQUEST_GAP, client.RESEND_AFTER, discovery.PROBE_SCHEDULE)
+    with harness.accelerated(10.0):
+        assert pytest.approx(before[0] / 10) == transport.MIN_REQUEST_GAP
+        assert pytest.approx(before[1] / 10) == client.RESEND_AFTER
+        assert tuple(t / 10 for t in before[2]) == discovery.PROBE_SCHEDULE
+    assert before == (transport.MIN_REQUEST_GAP, client.RESEND_AFTER, discovery.PROBE_SCHEDULE)
+    with pytest.raises(ValueError), harness.accelerated(0):
+        pass
+
+
+def test_loopback_addresses() -> None:
+    assert harness.loopback(0, 0) == "127.77.0.1"
+    assert harness.loopback(3, 249, base=80) == "127.80.3.250"
+    with pytest.raises(ValueError):
+        harness.loopback(0, 250)
+
+
+def test_hostile_generators_make_datagrams_udp_can_carry() -> None:
+    rng = random.Random(5)
+    for _ in range(50):
+        for generate in GENERATORS.values():
+            data = generate(rng)
+            assert isinstance(data, bytes)
+            assert len(data) <= 65507
+    assert json.dumps(junk_object(rng), allow_nan=True)
+
+
+def _level(loss: float, fresh: int) -> dict[str, object]:
+    return {
+        "loss": loss,
+        "cycles": 10,
+        "fresh_all": fresh,
+        "fresh_share": fresh / 10,
+        "cycle_time": {"median": 2.0, "p95": 3.0},
+        "requests_per_fresh_read": 1.2,
+        "peak_requests_per_10s": 10,
+        "smallest_gap": 1.0,
+        "violations": {},
+    }
+
+
+def _write(loss: float) -> dict[str, object]:
+    return {
+        "loss": loss,
+        "writes": 4,
+        "confirmed": 3,
+        "success_share": 0.75,
+        "false_success": 0,
+        "false_failure": 1,
+        "failed": 0,
+        "time": {"median": 1.1, "p95": 1.2},
+        "requests_per_write": 2.0,
+        "violations": {"gap": 2},
+    }
+
+
+def test_report_puts_theirs_beside_ours_with_ratios() -> None:
+    result = {
+        "plan": {"latency": 0.15, "jitter": 0.05},
+        "libraries": {
+            "ours": {
+                "version": "working tree",
+                "poll": [_level(0.0, 10), _level(0.1, 10)],
+                "write": [_write(0.1)],
+                "discovery": [{"batteries": 1, "found": 1, "seconds": 2.0}],
+            },
+            "aiomarstek": {
+                "version": "0.2.2",
+                "notes": ["shared client"],
+                "poll": [_level(0.0, 10), _level(0.1, 5)],
+                "write": [_write(0.1)],
+                "discovery": [{"batteries": 1, "found": 1, "seconds": 10.0}],
+            },
+        },
+        "missing": {"py-marstek": "not installed"},
+        "loop_lag": {"p99": 0.001, "max": 0.002},
+    }
+    text = render(result)
+    assert "\u00d70.50" in text  # half the fresh cycles of ours
+    assert "\u00d75.00" in text  # discovery five times slower
+    assert "2 (gap 2)" in text
+    assert "py-marstek: not measured: not installed" in text
+    assert "aiomarstek 0.2.2: shared client" in text
+
+
+def test_table_pads_columns() -> None:
+    assert table(["a", "bb"], [["xxx", "y"]]).splitlines() == [
+        "| a   | bb |",
+        "|-----|----|",
+        "| xxx | y  |",
+    ]
