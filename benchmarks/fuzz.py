@@ -290,17 +290,48 @@ def _generator_round(report: FuzzReport, bench: DatagramBench, rng: random.Rando
             report.failures.append(str(err))
 
 
-async def fuzz(seconds: float, seed: int = 0) -> FuzzReport:
-    """Alternate both kinds of rounds until ``seconds`` have passed (at least one of each)."""
+def _seed_corpus() -> list[tuple[bytes, str]]:
+    """One datagram per path through datagram_received, fed before the random ones."""
+
+    def reply(request_id: int) -> bytes:
+        return json.dumps({"id": request_id, "src": "VenusE-0011", "result": {}}).encode()
+
+    return [
+        (reply(PENDING_ID), KNOWN_HOST),  # delivered to the waiting request
+        (reply(LISTENER_ID), STRANGER),  # heard by the discovery listener
+        (b"{not json", KNOWN_HOST),  # malformed
+        (b" " * 5000, KNOWN_HOST),  # oversized
+        (json.dumps({"id": 5, "method": "ES.GetMode", "params": {}}).encode(), KNOWN_HOST),
+        (reply(PENDING_ID + 1), STRANGER),  # a stranger
+        (reply(PENDING_ID + 1), KNOWN_HOST),  # late or duplicate: unmatched
+    ]
+
+
+async def fuzz(seconds: float, seed: int = 0, min_rounds: int = 1) -> FuzzReport:
+    """Alternate both kinds of rounds until ``seconds`` have passed and ``min_rounds`` ran.
+
+    ``min_rounds`` gives CI a fixed amount of work whatever the machine's load.
+    """
     report = FuzzReport()
     bench = DatagramBench()
     rng = random.Random(seed)
     start = time.monotonic()
+    rounds = 0
+    for data, host in _seed_corpus():
+        try:
+            bench.feed(data, host)
+        except Failure as err:
+            report.failures.append(str(err))
+        report.datagrams += 1
+        await asyncio.sleep(0)
     while True:
         _hypothesis_round(report, bench)
         _generator_round(report, bench, rng)
+        rounds += 1
         await asyncio.sleep(0)  # let resolved futures' callbacks run
-        if time.monotonic() - start >= seconds or len(report.failures) >= 20:
+        if len(report.failures) >= 20:
+            break
+        if time.monotonic() - start >= seconds and rounds >= min_rounds:
             break
     report.seconds = time.monotonic() - start
     report.outcomes = bench.outcomes

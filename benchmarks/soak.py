@@ -465,8 +465,8 @@ def record_sends(shared: SharedSocket) -> dict[str, list[float]]:
     sends: dict[str, list[float]] = defaultdict(list)
     send = shared.send
 
-    def recording(payload: bytes, host: str, port: int | None = None) -> None:
-        send(payload, host, port)
+    def recording(payload: bytes, host: str, *, probe: bool = False) -> None:
+        send(payload, host, probe=probe)
         sends[host].append(time.monotonic())
 
     shared.send = recording  # type: ignore[method-assign]

@@ -11,18 +11,30 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 
+from . import issues
 from .const import DISCOVERY_INTERVAL, DOMAIN
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .discovery import async_discover_devices, async_trigger_discovery
 from .protocol.errors import MarstekInvalidHostError
+from .services import async_setup_services
+from .store import MarstekStore
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SELECT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TIME,
+]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Scan for batteries in the background at start-up and every 15 minutes."""
+    """Register the actions; scan for batteries at start-up and every 15 minutes."""
+    async_setup_services(hass)
 
     async def _async_discovery(*_: Any) -> None:
         async_trigger_discovery(hass, await async_discover_devices(hass))
@@ -46,6 +58,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> b
     # socket again, so a retrying entry does not keep the port.
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    coordinator.passive.async_resume()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -56,3 +69,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> 
     if unloaded:
         await entry.runtime_data.client.close()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> None:
+    """Forget what the integration wrote to this battery, and its repair issues."""
+    await MarstekStore(hass, entry.entry_id).async_remove()
+    issues.async_delete_all(hass, entry)

@@ -10,6 +10,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -22,10 +23,13 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
 from .const import (
+    CONF_PASSIVE_KEEP_ALIVE,
     CONF_POLL_GROUPS,
+    CONF_POWER_LIMIT,
     CONF_REQUEST_GAP,
     CONF_SCAN_INTERVAL,
     CONF_UNAVAILABLE_AFTER,
+    DEFAULT_PASSIVE_KEEP_ALIVE,
     DEFAULT_POLL_GROUPS,
     DEFAULT_PORT,
     DEFAULT_REQUEST_GAP,
@@ -36,6 +40,7 @@ from .const import (
     MAX_REQUEST_GAP,
     MAX_SCAN_INTERVAL,
     MAX_UNAVAILABLE_AFTER,
+    MIN_POWER_LIMIT,
     MIN_REQUEST_GAP,
     MIN_SCAN_INTERVAL,
     OPTIONAL_GROUPS,
@@ -51,6 +56,7 @@ from .protocol.errors import (
     MarstekPortInUseError,
 )
 from .protocol.models import DeviceInfo
+from .protocol.profiles import FIRMWARE_POWER_LIMIT
 
 CONF_DEVICE = "device"
 MANUAL = "manual"
@@ -294,12 +300,25 @@ OPTIONS_SCHEMA = vol.Schema(
             ),
             vol.Coerce(int),
         ),
+        vol.Required(CONF_POWER_LIMIT): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_POWER_LIMIT,
+                    max=FIRMWARE_POWER_LIMIT,
+                    step=1,
+                    unit_of_measurement="W",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Coerce(int),
+        ),
+        vol.Required(CONF_PASSIVE_KEEP_ALIVE): BooleanSelector(),
     }
 )
 
 
 class MarstekOptionsFlow(OptionsFlow):
-    """How often and how much to read."""
+    """How often and how much to read; how hard passive and manual mode may push."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the polling options; a change reloads the entry."""
@@ -319,6 +338,8 @@ class MarstekOptionsFlow(OptionsFlow):
             CONF_REQUEST_GAP: DEFAULT_REQUEST_GAP,
             CONF_POLL_GROUPS: [str(group) for group in DEFAULT_POLL_GROUPS],
             CONF_UNAVAILABLE_AFTER: DEFAULT_UNAVAILABLE_AFTER,
+            CONF_POWER_LIMIT: FIRMWARE_POWER_LIMIT,
+            CONF_PASSIVE_KEEP_ALIVE: DEFAULT_PASSIVE_KEEP_ALIVE,
             **entry.options,
         }
         return self.async_show_form(

@@ -84,7 +84,49 @@ POLL_ORDER: Final = (
 # is treated like an unsupported one (BLE.GetStatus on Venus E 3.0 fw 144 never answers).
 MAX_SILENT_CYCLES: Final = 3
 
-# Passive mode parameters used until the user sets their own (issue 4 adds entities): hold the
-# battery idle (0 W) for an hour, after which the firmware drops the setpoint to 0 anyway.
+# Passive mode parameters used until the user sets their own: hold the battery idle (0 W) for
+# an hour, after which the firmware drops the setpoint to 0 anyway.
 DEFAULT_PASSIVE_POWER: Final = 0
 DEFAULT_PASSIVE_DURATION: Final = 3600
+
+# Options for control (entry.options).
+CONF_POWER_LIMIT: Final = "power_limit"  # W: lower passive/manual power bound than the model's
+CONF_PASSIVE_KEEP_ALIVE: Final = "passive_keep_alive"
+MIN_POWER_LIMIT: Final = 100
+DEFAULT_PASSIVE_KEEP_ALIVE: Final = False
+
+# After a passive write, ES.GetMode is read up to this many times, this far apart (plus the
+# request gap), to see the AC power move toward the target; the vendor's own check allows
+# 8 reads over about 40 s. If it does not move, the command is sent once more.
+PASSIVE_CONFIRM_READS: Final = 5
+PASSIVE_CONFIRM_INTERVAL: Final = 2.0
+# The AC power is "at" the target within this many watts (the vendor's idle threshold).
+PASSIVE_TOLERANCE: Final = 50
+# Keep-alive: re-send this long before the countdown ends (10 % of it, 10..120 s, and never
+# more than half of it), and retry this soon after a keep-alive that failed.
+KEEP_ALIVE_MIN_LEAD: Final = 10
+KEEP_ALIVE_MAX_LEAD: Final = 120
+KEEP_ALIVE_RETRY: Final = 30
+
+# The "Open API" repair appears once a battery that had worked has been silent this long
+# (a reboot or a firmware update takes a minute or two; they should not raise an issue).
+API_ISSUE_AFTER: Final = timedelta(minutes=5)
+
+# Manual schedule entities: the first periods are enabled by default, the rest are created
+# disabled so the device page stays readable (most tariff schedules need two or three).
+DEFAULT_ENABLED_PERIODS: Final = 3
+
+# Persistent state per entry (helpers.storage): what the integration last wrote.
+STORAGE_VERSION: Final = 1
+
+# Device triggers ride on one bus event; ``type`` says which.
+EVENT_MARSTEK: Final = f"{DOMAIN}_event"
+
+
+class Trigger(StrEnum):
+    """Device trigger types (and the ``type`` of EVENT_MARSTEK)."""
+
+    MODE_CHANGED = "mode_changed_outside"  # the battery's mode changed, not by Home Assistant
+    CT_DISCONNECTED = "ct_disconnected"
+    API_STOPPED = "api_stopped"  # the Open API stopped answering
+    PASSIVE_ENDED = "passive_countdown_ended"

@@ -1,39 +1,54 @@
-"""One coordinator per battery: batched, tiered, paced polling and the write gate."""
+"""One coordinator per battery: batched, tiered, paced polling, the write gate, and watching.
+
+Besides polling, the coordinator owns every write (through ``gate``), the stored state of what
+it wrote (store.py), passive mode (passive.py), and what it notices between two polls: mode
+changes made outside Home Assistant, a CT meter that disconnects, an Open API that stops
+answering, a battery that looks reset. Those become device-trigger events and repair issues.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from . import issues
 from .const import (
+    API_ISSUE_AFTER,
+    CONF_PASSIVE_KEEP_ALIVE,
     CONF_POLL_GROUPS,
+    CONF_POWER_LIMIT,
     CONF_REQUEST_GAP,
     CONF_SCAN_INTERVAL,
     CONF_UNAVAILABLE_AFTER,
+    DEFAULT_PASSIVE_KEEP_ALIVE,
     DEFAULT_POLL_GROUPS,
     DEFAULT_PORT,
     DEFAULT_REQUEST_GAP,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_UNAVAILABLE_AFTER,
     DOMAIN,
+    EVENT_MARSTEK,
     LOGGER,
     MAX_SILENT_CYCLES,
     OPTIONAL_GROUPS,
     POLL_EVERY,
     POLL_ORDER,
     Group,
+    Trigger,
 )
-from .modes import ModeSettings, async_apply_mode
+from .modes import switch_period
+from .neighbours import host_answers_arp
+from .passive import PassiveController
 from .protocol.client import MarstekClient
 from .protocol.const import Mode
 from .protocol.errors import (
@@ -47,12 +62,15 @@ from .protocol.models import (
     BleStatus,
     DeviceInfo,
     EnergySystemStatus,
+    ManualPeriod,
     MeterStatus,
     ModeStatus,
     PvStatus,
     WifiStatus,
 )
 from .protocol.profiles import FirmwareProfile
+from .schedule import blank_period, cleared_period, validate_period
+from .store import MarstekStore, StoredState
 
 type MarstekConfigEntry = ConfigEntry[MarstekDataUpdateCoordinator]
 
@@ -138,13 +156,24 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
             if group in OPTIONAL_GROUPS
         )
         self.unavailable_after: int = options.get(CONF_UNAVAILABLE_AFTER, DEFAULT_UNAVAILABLE_AFTER)
-        self.mode_settings = ModeSettings()
         self.unsupported: set[Group] = set()
         self.failed_cycles = 0
         self._cycle = 0
         self._next_due: dict[Group, int] = {}
         self._silent: dict[Group, int] = {}
         self._device: DeviceInfo | None = None
+        # Control: what the integration wrote (loaded in _async_setup), passive mode.
+        self.store = MarstekStore(hass, entry.entry_id)
+        self.settings = StoredState()
+        self.keep_alive: bool = options.get(CONF_PASSIVE_KEEP_ALIVE, DEFAULT_PASSIVE_KEEP_ALIVE)
+        self._power_limit_option: int | None = options.get(CONF_POWER_LIMIT)
+        self.passive = PassiveController(self)
+        # The mode of a write in progress (or one that failed to confirm): when the battery
+        # reports it later, that is Home Assistant's doing, not a change from outside.
+        self._attempted_mode: Mode | None = None
+        # The mode Home Assistant just wrote: the next poll's change to it is not "outside".
+        self._own_change: Mode | None = None
+        self.offline_since: datetime | None = None
 
     @property
     def device(self) -> DeviceInfo:
@@ -152,12 +181,23 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
         assert self._device is not None
         return self._device
 
+    @property
+    def power_limit(self) -> int:
+        """W: passive and manual power bound, the model's or a lower one from the options."""
+        limit = self.profile.max_power
+        if self._power_limit_option:
+            limit = min(limit, int(self._power_limit_option))
+        return limit
+
     async def _async_setup(self) -> None:
-        """Open the socket and identify the battery before the first poll."""
+        """Load what the integration wrote, open the socket and identify the battery."""
+        self.settings = await self.store.async_load()
         try:
             await self.client.connect()
+            issues.async_delete(self.hass, self.config_entry, issues.PORT_IN_USE)
             device = await self.client.get_device()
         except MarstekPortInUseError as err:
+            issues.async_port_in_use(self.hass, self.config_entry, err.port)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="port_in_use",
@@ -254,7 +294,10 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
     async def _async_update_data(self) -> MarstekData:
         """Read one batch of due groups, in order, through the library's pacing."""
         async with self.gate:
-            return await self._async_poll()
+            previous, failed_before = self.data, self.failed_cycles
+            data = await self._async_poll()
+            await self._async_observe(previous, data, failed_before)
+            return data
 
     async def _async_poll(self) -> MarstekData:
         previous = self.data
@@ -356,13 +399,243 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
         if silent >= MAX_SILENT_CYCLES:
             self._learn_unsupported(group, f"never answers {group} reads")
 
-    # Writes
+    # Watching: what changed between two polls
+    async def _async_observe(
+        self, previous: MarstekData | None, data: MarstekData, failed_before: int
+    ) -> None:
+        """Fire device triggers and keep the repair issues current."""
+        if not data.online:
+            if self.offline_since is None:
+                # Just went unavailable (a battery is only ever unavailable after it worked).
+                self.offline_since = dt_util.utcnow()
+                self.async_fire_trigger(Trigger.API_STOPPED)
+            await self._async_check_api_issue(self.offline_since)
+            return
+        if data is previous:
+            return  # a failed poll below the unavailability threshold: nothing new
+        if self.offline_since is not None:
+            self.offline_since = None
+            issues.async_delete(self.hass, self.config_entry, issues.API)
+        # "Unwatched": the first batch after set-up, or the first after failed polls. Whatever
+        # changed in between may have been a reset rather than a person.
+        unwatched = previous is None or failed_before > 0
+        await self._async_observe_mode(previous, data, unwatched)
+        if (
+            previous is not None
+            and self.has_grid_meter
+            and previous.grid_meter is not None
+            and data.grid_meter is not None
+            and previous.grid_meter.connected is True
+            and data.grid_meter.connected is False
+        ):
+            self.async_fire_trigger(Trigger.CT_DISCONNECTED)
+
+    async def _async_observe_mode(
+        self, previous: MarstekData | None, data: MarstekData, unwatched: bool
+    ) -> None:
+        reported = data.mode.mode if data.mode is not None else None
+        if reported is None:
+            return
+        own, self._own_change = self._own_change, None
+        if reported is self._attempted_mode:
+            # A write Home Assistant could not confirm did take effect after all.
+            await self._async_mode_written(reported)
+            self._own_change = None
+            return
+        before = previous.mode.mode if previous is not None and previous.mode is not None else None
+        outside = before is not None and reported is not before and reported is not own
+        if outside:
+            self.async_fire_trigger(
+                Trigger.MODE_CHANGED, mode=str(reported), previous_mode=str(before)
+            )
+        expected = self.settings.mode
+        if reported is expected:
+            issues.async_delete(self.hass, self.config_entry, issues.SETTINGS_RESET)
+            return
+        if unwatched:
+            if expected is not None:
+                LOGGER.warning(
+                    "Marstek battery at %s reports mode %s, but %s was set: it may have been reset",
+                    self.client.host,
+                    reported,
+                    expected,
+                )
+                issues.async_settings_reset(
+                    self.hass, self.config_entry, str(reported), str(expected)
+                )
+            return
+        if outside:
+            # Someone chose another mode (the app, the battery's own logic): that is now the
+            # intended mode, and passive mode is no longer Home Assistant's to keep alive.
+            LOGGER.info(
+                "Marstek battery at %s switched from %s to %s outside Home Assistant",
+                self.client.host,
+                before,
+                reported,
+            )
+            self.settings.mode = reported
+            if reported is not Mode.PASSIVE:
+                self.passive.cancel()
+                self.settings.passive_ends_at = None
+            issues.async_delete(self.hass, self.config_entry, issues.SETTINGS_RESET)
+            await self.store.async_save(self.settings)
+
+    async def _async_check_api_issue(self, offline_since: datetime) -> None:
+        """Raise the "Open API" repair once the battery has been silent long enough."""
+        if dt_util.utcnow() - offline_since < API_ISSUE_AFTER:
+            return
+        host = self.client.host
+        on_network = await self.hass.async_add_executor_job(host_answers_arp, host)
+        if on_network is False:
+            # Gone from the network (off, out of range): not something the Open API explains.
+            issues.async_delete(self.hass, self.config_entry, issues.API)
+            return
+        issues.async_api_silent(self.hass, self.config_entry, host, on_network is True)
+
+    @callback
+    def async_fire_trigger(self, trigger: Trigger, **extra: str) -> None:
+        """Fire the bus event behind a device trigger."""
+        registry = dr.async_get(self.hass)
+        devices = dr.async_entries_for_config_entry(registry, self.config_entry.entry_id)
+        if not devices:
+            return  # still setting up: there is no device to trigger on yet
+        LOGGER.debug("Marstek battery at %s: %s %s", self.client.host, trigger, extra)
+        self.hass.bus.async_fire(
+            EVENT_MARSTEK, {"device_id": devices[0].id, "type": str(trigger), **extra}
+        )
+
+    def wants_passive(self) -> bool:
+        """Home Assistant set Passive and the battery still runs it (or has not said)."""
+        if self.settings.mode is not Mode.PASSIVE or self.data is None or not self.data.online:
+            return False
+        reported = self.data.mode.mode if self.data.mode is not None else None
+        return reported in (None, Mode.PASSIVE)
+
+    # Writes. Each takes the gate, so polling pauses while the client verifies; the stored
+    # state changes only after the battery confirmed.
     async def async_set_mode(self, mode: Mode) -> None:
-        """Switch the operating mode through the write gate (the client verifies it)."""
+        """Switch the operating mode with the parameters the integration keeps."""
         async with self.gate:
-            await async_apply_mode(self.client, self.profile, mode, self.mode_settings)
+            self._attempted_mode = mode
+            if mode is Mode.PASSIVE:
+                await self.passive.async_send()
+            elif mode is Mode.MANUAL:
+                period = switch_period(self.profile, self.settings.periods)
+                await self.client.set_manual_period(period)
+                self.settings.periods.setdefault(period.slot, period)
+            else:
+                await self.client.set_mode(mode)
+            await self._async_mode_written(mode)
+
+    async def _async_mode_written(self, mode: Mode) -> None:
+        self._attempted_mode = None
+        self._own_change = mode
+        self.settings.mode = mode
+        if mode is not Mode.PASSIVE:
+            self.passive.cancel()
+            self.settings.passive_ends_at = None
+        issues.async_delete(self.hass, self.config_entry, issues.SETTINGS_RESET)
+        await self.store.async_save(self.settings)
+        data = self.data
+        if data is not None and data.mode is not None and data.mode.mode is not mode:
+            # The client read the new mode back before the write counted as done: show it
+            # now rather than after the (debounced) refresh.
+            self.data = replace(data, mode=replace(data.mode, mode=mode, raw_mode=str(mode)))
+        self.async_update_listeners()
+
+    async def async_set_passive(
+        self, power: int | None = None, duration: int | None = None, *, send: bool
+    ) -> None:
+        """Store new passive parameters; with ``send``, switch to Passive with them."""
+        if power is not None:
+            self.settings.passive_power = power
+        if duration is not None:
+            self.settings.passive_duration = duration
+        await self.store.async_save(self.settings)
+        self.async_update_listeners()
+        if send:
+            await self.async_set_mode(Mode.PASSIVE)
+
+    async def async_write_periods(self, periods: Sequence[ManualPeriod]) -> None:
+        """Write whole periods, each verified; all are validated before anything is sent.
+
+        Writing a period switches the battery to Manual (the firmware has no other way to
+        take one). When a write fails, the periods written before it stay stored, the failed
+        one keeps its stored value, and the error propagates.
+        """
+        for period in periods:
+            validate_period(period, self.profile.manual_slots, self.power_limit)
+        written = False
+        try:
+            async with self.gate:
+                self._attempted_mode = Mode.MANUAL
+                for period in periods:
+                    await self.client.set_manual_period(period)
+                    self.settings.periods[period.slot] = period
+                    written = True
+        finally:
+            if written:
+                await self._async_mode_written(Mode.MANUAL)
+
+    async def async_update_period(self, slot: int, **changes: Any) -> None:
+        """Change some fields of one period and write that period only."""
+        base = self.settings.periods.get(slot) or blank_period(slot)
+        await self.async_write_periods([replace(base, **changes)])
+
+    async def async_clear_periods(self, slots: Iterable[int]) -> None:
+        """Write the disabled pattern into the given slots."""
+        await self.async_write_periods([cleared_period(slot) for slot in slots])
+
+    async def async_set_depth_of_discharge(self, percent: int) -> None:
+        """DOD.SET; remembered, since the battery cannot report it."""
+        async with self.gate:
+            await self.client.set_depth_of_discharge(percent)
+        self.settings.dod = percent
+        await self._async_settings_written()
+
+    async def async_set_led(self, on: bool) -> None:
+        """Led.Ctrl; remembered, since the battery cannot report it."""
+        async with self.gate:
+            await self.client.set_led(on)
+        self.settings.led = on
+        await self._async_settings_written()
+
+    async def async_set_ble_advertising(self, on: bool) -> None:
+        """Ble.Adv; remembered, since the battery cannot report it."""
+        async with self.gate:
+            await self.client.set_ble_advertising(on)
+        self.settings.ble_advertising = on
+        await self._async_settings_written()
+
+    async def _async_settings_written(self) -> None:
+        await self.store.async_save(self.settings)
+        self.async_update_listeners()
+
+    async def async_reapply(self) -> None:
+        """Write everything stored back: schedule, device settings, then the mode."""
+        settings = self.settings
+        periods = [settings.periods[slot] for slot in sorted(settings.periods)]
+        periods = [period for period in periods if period.slot < self.profile.manual_slots]
+        async with self.gate:
+            if periods:
+                self._attempted_mode = Mode.MANUAL
+            for period in periods:
+                await self.client.set_manual_period(period)
+            if self.profile.supports_settings:
+                if settings.dod is not None:
+                    await self.client.set_depth_of_discharge(settings.dod)
+                if settings.led is not None:
+                    await self.client.set_led(settings.led)
+                if settings.ble_advertising is not None:
+                    await self.client.set_ble_advertising(settings.ble_advertising)
+        if settings.mode is Mode.MANUAL and periods:
+            await self._async_mode_written(Mode.MANUAL)  # writing the periods switched it
+        elif settings.mode is not None:
+            await self.async_set_mode(settings.mode)
+        issues.async_delete(self.hass, self.config_entry, issues.SETTINGS_RESET)
 
     async def async_shutdown(self) -> None:
-        """Stop polling and leave the shared socket."""
+        """Stop polling and passive timers, and leave the shared socket."""
+        self.passive.cancel()
         await super().async_shutdown()
         await self.client.close()

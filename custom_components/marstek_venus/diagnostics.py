@@ -75,7 +75,15 @@ async def async_get_config_entry_diagnostics(
             },
             "raw": {method: dict(result) for method, result in sorted(client.last_raw.items())},
             "statistics": {**asdict(stats), "average_latency": stats.average_latency},
-            "mode_settings": asdict(coordinator.mode_settings),
+            "control": {
+                # What the integration wrote (the battery cannot report it back).
+                "stored": coordinator.settings.as_dict(),
+                "power_limit": coordinator.power_limit,
+                "passive_keep_alive": coordinator.keep_alive,
+                "passive_ends_at": coordinator.passive.ends_at,
+                "passive_keep_alive_at": coordinator.passive.keep_alive_at,
+                "passive_last_ac_power": coordinator.passive.last_ac_power,
+            },
         },
         TO_REDACT,
     )

@@ -12,7 +12,7 @@ from homeassistant.helpers.device_registry import (
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, Group
+from .const import DEFAULT_ENABLED_PERIODS, DOMAIN, Group
 from .coordinator import MarstekDataUpdateCoordinator
 from .protocol.models import Family
 from .protocol.profiles import family_from_model
@@ -53,6 +53,10 @@ class MarstekEntity(CoordinatorEntity[MarstekDataUpdateCoordinator]):
         """
         super().__init__(coordinator, context=frozenset(groups))
         self.entity_description = description
+        slot: int | None = getattr(description, "slot", None)
+        if slot is not None:
+            # One entity per schedule period: "Period 3 start" and so on.
+            self._attr_translation_placeholders = {"period": str(slot + 1)}
         device = coordinator.device
         self._attr_unique_id = f"{device.ble_mac}_{description.key}"
         self._attr_device_info = DeviceInfo(
@@ -71,3 +75,25 @@ class MarstekEntity(CoordinatorEntity[MarstekDataUpdateCoordinator]):
     def available(self) -> bool:
         """Unavailable only once the coordinator gave up on the battery."""
         return super().available and self.coordinator.data.online
+
+
+class MarstekStoredEntity(MarstekEntity):
+    """Shows what the integration last wrote: the battery cannot report it back.
+
+    Schedule periods, depth of discharge, panel LED and BLE advertising have no read method
+    in the Open API. These entities show the stored value with ``assumed_state`` set, which
+    also makes the frontend offer both "on" and "off" for switches (the battery could have
+    been changed by the app without Home Assistant knowing). They read no method group.
+    """
+
+    _attr_assumed_state = True
+
+
+def period_slots(coordinator: MarstekDataUpdateCoordinator) -> range:
+    """The schedule slots of this model (0-based)."""
+    return range(coordinator.profile.manual_slots)
+
+
+def period_enabled_default(slot: int) -> bool:
+    """Entities of the first few periods are enabled; the rest keep the device page tidy."""
+    return slot < DEFAULT_ENABLED_PERIODS

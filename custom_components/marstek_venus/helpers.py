@@ -1,8 +1,9 @@
-"""The decorator every command goes through: write gate, error translation, refresh."""
+"""How commands reach the battery: write gate, error translation, refresh."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Concatenate
 
@@ -18,6 +19,37 @@ from .protocol.errors import (
 )
 
 
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn library errors into translated Home Assistant errors (entities and actions)."""
+    try:
+        yield
+    except MarstekValidationError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_command",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except MarstekMethodNotSupportedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="not_supported",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except MarstekWriteError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="write_not_confirmed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except MarstekError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
 def marstek_command[EntityT: MarstekEntity, **P](
     func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, Any]],
 ) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
@@ -30,31 +62,8 @@ def marstek_command[EntityT: MarstekEntity, **P](
     @wraps(func)
     async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            await func(self, *args, **kwargs)
-        except MarstekValidationError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_command",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except MarstekMethodNotSupportedError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="not_supported",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except MarstekWriteError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="write_not_confirmed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        except MarstekError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            with translate_errors():
+                await func(self, *args, **kwargs)
         finally:
             # Show what the battery does now, whether or not it took the command.
             await self.coordinator.async_request_refresh()

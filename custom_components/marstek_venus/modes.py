@@ -1,31 +1,33 @@
-"""Switching a battery's operating mode, with the parameters each mode needs.
+"""The operating-mode options, and how to switch to Manual without touching the user's schedule.
 
 ES.SetMode always carries the configuration block of the target mode, and ES.GetMode never
-reports those parameters back (marstek-open-api.md §2.7, §2.8). The integration therefore
-keeps the parameters it wants in :class:`ModeSettings` and sends them every time it switches.
+reports those parameters back (marstek-open-api.md §2.7, §2.8). The integration keeps the
+parameters it wrote (store.py) and sends them with every switch.
 
 Manual mode is the delicate one. There is no request that switches to Manual on its own: the
-only way is to write a schedule slot, and the slots cannot be read. A user who built a
-schedule in the Marstek app would lose a slot to whatever we write. So:
+only way is to write a schedule slot, and the slots cannot be read. Whatever slot is written
+replaces what the battery had there. So the switch writes a slot whose content the integration
+knows, with exactly that content again, which changes nothing on the battery:
 
-* if the integration keeps periods of its own, exactly those slots are written (they are the
-  integration's by definition: the user set them up through Home Assistant);
-* otherwise a *disabled* placeholder (00:00-00:00, no weekdays, 0 W, enable 0) is written to
-  the last slot (9, or 5 on the Venus E mini), which the integration reserves for this purpose
-  and documents as such. A disabled slot never runs, so the battery switches to Manual and
-  keeps executing the user's own schedule in the other slots unchanged.
+1. the reserved slot (the last one: 10, or 6 on the Venus E mini) if the integration wrote it;
+2. else a disabled period the integration wrote (rewriting it cannot start anything);
+3. else any period the integration wrote;
+4. only if the integration has written no period at all: a *disabled* placeholder
+   (00:00-00:00, no weekdays, 0 W, enable 0) in the reserved slot, which is then remembered
+   like any other period. The reserved slot is documented as the integration's own; a
+   disabled slot never runs, so the battery keeps executing the schedule in the other slots.
+
+Slots the integration never wrote are never written by a mode switch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import time
+from collections.abc import Mapping
 
-from .const import DEFAULT_PASSIVE_DURATION, DEFAULT_PASSIVE_POWER
-from .protocol.client import MarstekClient
 from .protocol.const import Mode
-from .protocol.models import ManualPeriod, PassiveConfig, Weekday
+from .protocol.models import ManualPeriod
 from .protocol.profiles import FirmwareProfile
+from .schedule import cleared_period
 
 # Select options, in the order the select shows them; values are the translation keys.
 MODE_OPTIONS: dict[str, Mode] = {
@@ -38,30 +40,28 @@ MODE_OPTIONS: dict[str, Mode] = {
 OPTION_BY_MODE: dict[Mode, str] = {mode: option for option, mode in MODE_OPTIONS.items()}
 
 
-@dataclass(slots=True)
-class ModeSettings:
-    """Parameters the integration sends with a mode switch (runtime only for now)."""
-
-    passive_power: int = DEFAULT_PASSIVE_POWER  # W, + discharge / - charge (SetMode sign)
-    passive_duration: int = DEFAULT_PASSIVE_DURATION  # s
-    manual_periods: tuple[ManualPeriod, ...] = ()
-
-
 def placeholder_slot(profile: FirmwareProfile) -> int:
-    """The manual slot the integration owns: the last one the firmware has."""
+    """The manual slot the integration reserves: the last one the firmware has."""
     return profile.manual_slots - 1
 
 
 def placeholder_period(profile: FirmwareProfile) -> ManualPeriod:
     """A disabled slot: switches the battery to Manual without ever running."""
-    return ManualPeriod(
-        slot=placeholder_slot(profile),
-        start=time(0, 0),
-        end=time(0, 0),
-        weekdays=Weekday(0),
-        power=0,
-        enabled=False,
-    )
+    return cleared_period(placeholder_slot(profile))
+
+
+def switch_period(profile: FirmwareProfile, periods: Mapping[int, ManualPeriod]) -> ManualPeriod:
+    """The period to (re)write to switch the battery to Manual (see the module docstring)."""
+    known = {slot: period for slot, period in periods.items() if slot < profile.manual_slots}
+    reserved = placeholder_slot(profile)
+    if reserved in known:
+        return known[reserved]
+    for slot in sorted(known):
+        if not known[slot].enabled:
+            return known[slot]
+    if known:
+        return known[min(known)]
+    return placeholder_period(profile)
 
 
 def mode_options(profile: FirmwareProfile) -> list[str]:
@@ -71,18 +71,3 @@ def mode_options(profile: FirmwareProfile) -> list[str]:
         for option, mode in MODE_OPTIONS.items()
         if mode is not Mode.UPS or profile.supports_ups
     ]
-
-
-async def async_apply_mode(
-    client: MarstekClient, profile: FirmwareProfile, mode: Mode, settings: ModeSettings
-) -> None:
-    """Switch the battery to ``mode``; the client verifies every write by reading back."""
-    if mode is Mode.PASSIVE:
-        await client.set_passive(
-            PassiveConfig(power=settings.passive_power, duration=settings.passive_duration)
-        )
-    elif mode is Mode.MANUAL:
-        for period in settings.manual_periods or (placeholder_period(profile),):
-            await client.set_manual_period(period)
-    else:
-        await client.set_mode(mode)

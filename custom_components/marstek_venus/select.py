@@ -1,4 +1,4 @@
-"""The operating-mode select of a Marstek Venus battery."""
+"""Selects: the operating mode, and the days of each manual schedule period."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import Group
 from .coordinator import MarstekConfigEntry, MarstekData, MarstekDataUpdateCoordinator
-from .entity import MarstekEntity
+from .entity import MarstekEntity, MarstekStoredEntity, period_enabled_default, period_slots
 from .helpers import marstek_command
 from .modes import MODE_OPTIONS, OPTION_BY_MODE, mode_options
 from .protocol.profiles import FirmwareProfile
+from .schedule import DAY_SET_OPTIONS, day_set_of, days_for_option
 
 # Every select sends commands: one at a time (the coordinator's gate serialises them anyway).
 PARALLEL_UPDATES = 1
@@ -52,14 +53,45 @@ SELECTS: tuple[MarstekSelectEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class MarstekPeriodDaysEntityDescription(SelectEntityDescription):
+    """The weekdays of one period, as a day set (see schedule.DAY_SETS)."""
+
+    slot: int
+
+
+def period_days(slot: int) -> MarstekPeriodDaysEntityDescription:
+    """Days of one period: every day, working days, weekend, a single day, none, or custom.
+
+    Seven on/off switches per period would put seventy switches on the device page for a
+    choice that is nearly always one of a few sets. Other sets (Monday and Wednesday) are
+    written with the set_manual_schedule action and then show as "custom".
+    """
+    return MarstekPeriodDaysEntityDescription(
+        key=f"period_{slot + 1}_days",
+        translation_key="period_days",
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=period_enabled_default(slot),
+        options=DAY_SET_OPTIONS,
+        slot=slot,
+    )
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MarstekConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the selects."""
+    """Add the mode select and one day-set select per schedule period."""
     coordinator = entry.runtime_data
-    async_add_entities(MarstekSelect(coordinator, description) for description in SELECTS)
+    entities: list[SelectEntity] = [
+        MarstekSelect(coordinator, description) for description in SELECTS
+    ]
+    entities.extend(
+        MarstekPeriodDaysSelect(coordinator, period_days(slot))
+        for slot in period_slots(coordinator)
+    )
+    async_add_entities(entities)
 
 
 class MarstekSelect(MarstekEntity, SelectEntity):
@@ -85,3 +117,31 @@ class MarstekSelect(MarstekEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Switch the battery; the write is verified before this returns."""
         await self.entity_description.select_fn(self.coordinator, option)
+
+
+class MarstekPeriodDaysSelect(MarstekStoredEntity, SelectEntity):
+    """The days of a schedule period as the integration last wrote them (assumed state)."""
+
+    entity_description: MarstekPeriodDaysEntityDescription
+
+    def __init__(
+        self,
+        coordinator: MarstekDataUpdateCoordinator,
+        description: MarstekPeriodDaysEntityDescription,
+    ) -> None:
+        """No method group: the schedule cannot be read from the battery."""
+        super().__init__(coordinator, description, ())
+        self._attr_options = list(DAY_SET_OPTIONS)
+
+    @property
+    def current_option(self) -> str | None:
+        """Unknown until the integration has written this period."""
+        period = self.coordinator.settings.periods.get(self.entity_description.slot)
+        return day_set_of(period.weekdays) if period is not None else None
+
+    @marstek_command
+    async def async_select_option(self, option: str) -> None:
+        """Write this period with the chosen days ("custom" cannot be chosen), verified."""
+        await self.coordinator.async_update_period(
+            self.entity_description.slot, weekdays=days_for_option(option)
+        )

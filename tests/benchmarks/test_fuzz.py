@@ -12,12 +12,15 @@ from custom_components.marstek_venus.protocol.transport import SharedSocket
 
 
 async def test_decoder_and_datagram_handling_survive_fuzzing() -> None:
-    report = await fuzzer.fuzz(3.0, seed=1)
+    # A fixed amount of work (three rounds of each kind), not a time budget: the same paths
+    # are covered on a loaded machine.
+    report = await fuzzer.fuzz(0.0, seed=1, min_rounds=3)
 
     assert report.failures == []
-    assert report.decode_inputs > 300
+    # Sanity floors only (the run is time-bounded, so counts depend on machine load).
+    assert report.decode_inputs > 50
     assert report.decoded_models > 0
-    assert report.datagrams > 1000
+    assert report.datagrams > 100
     # Every path through datagram_received was taken.
     assert {
         "delivered",

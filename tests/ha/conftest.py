@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Generator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.marstek_venus.const import DOMAIN
-from custom_components.marstek_venus.protocol.const import Method
+from custom_components.marstek_venus.protocol.const import Method, Mode
 from custom_components.marstek_venus.protocol.decode import (
     decode_battery,
     decode_ble,
@@ -31,7 +32,12 @@ from custom_components.marstek_venus.protocol.decode import (
     decode_wifi,
 )
 from custom_components.marstek_venus.protocol.errors import MarstekMethodNotSupportedError
-from custom_components.marstek_venus.protocol.models import RequestStats
+from custom_components.marstek_venus.protocol.models import (
+    ManualPeriod,
+    ModeStatus,
+    PassiveConfig,
+    RequestStats,
+)
 from custom_components.marstek_venus.protocol.profiles import profile_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -58,6 +64,13 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         new_callable=PropertyMock,
         return_value=True,
     ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fast_passive_confirm() -> Generator[None]:
+    """No real pauses between the passive confirmation reads (the clock is frozen)."""
+    with patch("custom_components.marstek_venus.const.PASSIVE_CONFIRM_INTERVAL", 0):
         yield
 
 
@@ -211,6 +224,36 @@ _CLIENT_METHODS = {
 }
 
 
+def follow_writes(client: MagicMock) -> None:
+    """Let the mock's ES.GetMode report what the last verified write asked for.
+
+    Passive also moves the AC power to the target, as a battery that follows the command
+    does; tests of batteries that do not follow replace these side effects.
+    """
+
+    def report(mode: Mode, ac_power: float | None = None) -> None:
+        current: ModeStatus = client.get_mode.return_value
+        client.get_mode.return_value = replace(
+            current,
+            mode=mode,
+            raw_mode=str(mode),
+            ac_power=current.ac_power if ac_power is None else ac_power,
+        )
+
+    async def set_mode(mode: Mode) -> None:
+        report(mode)
+
+    async def set_passive(config: PassiveConfig) -> None:
+        report(Mode.PASSIVE, float(config.power))
+
+    async def set_manual_period(period: ManualPeriod) -> None:
+        report(Mode.MANUAL)
+
+    client.set_mode.side_effect = set_mode
+    client.set_passive.side_effect = set_passive
+    client.set_manual_period.side_effect = set_manual_period
+
+
 def configure_client(client: MagicMock, battery: FakeBattery) -> None:
     """Make an autospec'd MarstekClient answer like ``battery``."""
     client.host = battery.host
@@ -231,6 +274,7 @@ def configure_client(client: MagicMock, battery: FakeBattery) -> None:
         else:
             reader.side_effect = None
             reader.return_value = battery.decoded(method)
+    follow_writes(client)
 
 
 @pytest.fixture
@@ -302,6 +346,26 @@ async def init_integration(
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
         yield mock_config_entry
+
+
+@pytest.fixture
+def init_integration_factory(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> Callable[[], Awaitable[MockConfigEntry]]:
+    """Set up later than init_integration: after the test prepared storage or the mock."""
+
+    async def setup() -> MockConfigEntry:
+        freezer.move_to(START_TIME)
+        if hass.config_entries.async_get_entry(mock_config_entry.entry_id) is None:
+            mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        return mock_config_entry
+
+    return setup
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.marstek_venus.const import (
+    CONF_PASSIVE_KEEP_ALIVE,
     CONF_POLL_GROUPS,
+    CONF_POWER_LIMIT,
     CONF_REQUEST_GAP,
     CONF_SCAN_INTERVAL,
     CONF_UNAVAILABLE_AFTER,
@@ -321,6 +323,8 @@ async def test_options_flow(
         CONF_REQUEST_GAP: 1.5,
         CONF_POLL_GROUPS: ["battery", "ble"],
         CONF_UNAVAILABLE_AFTER: 5,
+        CONF_POWER_LIMIT: 800,
+        CONF_PASSIVE_KEEP_ALIVE: True,
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     await hass.async_block_till_done()
@@ -375,4 +379,6 @@ async def test_forms_serialize_for_the_frontend(
         CONF_REQUEST_GAP,
         CONF_POLL_GROUPS,
         CONF_UNAVAILABLE_AFTER,
+        CONF_POWER_LIMIT,
+        CONF_PASSIVE_KEEP_ALIVE,
     ]

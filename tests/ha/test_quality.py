@@ -18,11 +18,16 @@ import yaml
 
 from custom_components.marstek_venus import PLATFORMS
 from custom_components.marstek_venus.binary_sensor import BINARY_SENSORS
-from custom_components.marstek_venus.const import OPTIONAL_GROUPS
+from custom_components.marstek_venus.button import APPLY_PASSIVE
+from custom_components.marstek_venus.const import OPTIONAL_GROUPS, Trigger
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
 from custom_components.marstek_venus.modes import MODE_OPTIONS
-from custom_components.marstek_venus.select import SELECTS
+from custom_components.marstek_venus.number import DOD_NUMBER, PASSIVE_NUMBERS, period_power
+from custom_components.marstek_venus.schedule import DAY_SET_OPTIONS, WEEKDAY_NAMES
+from custom_components.marstek_venus.select import SELECTS, period_days
 from custom_components.marstek_venus.sensor import SENSORS
+from custom_components.marstek_venus.switch import SETTING_SWITCHES, period_enabled
+from custom_components.marstek_venus.time import period_times
 
 ROOT = Path(__file__).parents[2]
 INTEGRATION = ROOT / "custom_components" / "marstek_venus"
@@ -200,13 +205,20 @@ def test_languages_have_the_same_keys() -> None:
             assert other[key].strip(), (language, key)
 
 
+ENTITY_PLATFORM_FILES = {f"{platform}.py" for platform in PLATFORMS} | {"energy_sensor.py"}
+
+
 def _entity_keys() -> dict[str, set[str]]:
-    keys: dict[str, set[str]] = {"sensor": set(), "binary_sensor": set(), "select": set()}
+    keys: dict[str, set[str]] = {str(platform): set() for platform in PLATFORMS}
     for platform, descriptions in (
         ("sensor", SENSORS),
         ("sensor", ENERGY_SENSORS),
         ("binary_sensor", BINARY_SENSORS),
-        ("select", SELECTS),
+        ("select", (*SELECTS, period_days(0))),
+        ("button", (APPLY_PASSIVE,)),
+        ("number", (*PASSIVE_NUMBERS, DOD_NUMBER, period_power(0))),
+        ("switch", (*SETTING_SWITCHES, period_enabled(0))),
+        ("time", period_times(0)),
     ):
         for description in descriptions:
             if description.translation_key:
@@ -226,6 +238,16 @@ def test_entity_translations() -> None:
         if description.key == "operating_mode":
             platform = "select" if description in SELECTS else "sensor"
             assert set(english[platform]["operating_mode"]["state"]) == set(options)
+    assert set(english["select"]["period_days"]["state"]) == set(DAY_SET_OPTIONS)
+    # Period entities are named "Period {period} ...".
+    for platform, key in (
+        ("select", "period_days"),
+        ("number", "period_power"),
+        ("switch", "period_enabled"),
+        ("time", "period_start"),
+        ("time", "period_end"),
+    ):
+        assert "{period}" in english[platform][key]["name"]
 
 
 def test_icons() -> None:
@@ -242,7 +264,7 @@ def test_exception_translations() -> None:
     english = _json(INTEGRATION / "translations" / "en.json")
     used: set[str] = set()
     for name, source in _sources().items():
-        if name in {"sensor.py", "binary_sensor.py", "select.py", "energy_sensor.py"}:
+        if name in ENTITY_PLATFORM_FILES or name == "issues.py":
             continue
         used.update(re.findall(r'translation_key="(\w+)"', source))
     used -= {"pick_device", "poll_groups"}  # selector translation keys
@@ -283,3 +305,60 @@ def test_config_flow_translations() -> None:
     selectors = english["selector"]
     assert set(selectors["poll_groups"]["options"]) == {str(group) for group in OPTIONAL_GROUPS}
     assert set(selectors["pick_device"]["options"]) == {"manual"}
+
+
+# --- actions, repairs, device triggers --------------------------------------------------------
+
+
+def test_services() -> None:
+    """services.yaml, the registered actions, their translations and icons agree."""
+    from custom_components.marstek_venus import services
+
+    described = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    registered = {
+        services.SERVICE_SET_MANUAL_SCHEDULE,
+        services.SERVICE_CLEAR_MANUAL_SCHEDULE,
+        services.SERVICE_SET_PASSIVE_MODE,
+        services.SERVICE_REQUEST_REFRESH,
+    }
+    assert set(described) == registered
+    english = _json(INTEGRATION / "translations" / "en.json")
+    icons = _json(INTEGRATION / "icons.json")["services"]
+    assert set(icons) == registered
+    for name, service in described.items():
+        assert icons[name]["service"].startswith("mdi:")
+        strings = english["services"][name]
+        assert strings["name"]
+        assert strings["description"]
+        assert set(service["fields"]) == set(strings["fields"]), name
+        for field in service["fields"]:
+            assert strings["fields"][field]["name"]
+            assert strings["fields"][field]["description"]
+        # Never a device filter in a target (invalid from HA 2026.11): no targets at all.
+        assert "target" not in service
+    days = described["set_manual_schedule"]["fields"]["days"]["selector"]["select"]
+    assert days["options"] == list(WEEKDAY_NAMES)
+    assert set(english["selector"][days["translation_key"]]["options"]) == set(WEEKDAY_NAMES)
+
+
+def test_issue_translations() -> None:
+    """Every repair issue the code creates has a title and a description (and its fix flow)."""
+    english = _json(INTEGRATION / "translations" / "en.json")["issues"]
+    source = _sources()["issues.py"]
+    keys = {"port_in_use", "open_api_off", "api_not_answering", "settings_reset"}
+    assert keys == set(english)
+    for key in keys:
+        assert f'"{key}"' in source
+    for key in english:
+        assert english[key]["title"]
+        assert english[key]["description"]
+    fix_flow = english["settings_reset"]["fix_flow"]
+    assert set(fix_flow["step"]) == {"confirm"}
+    reasons = set(re.findall(r'reason="(\w+)"', _sources()["repairs.py"]))
+    assert reasons == set(fix_flow["abort"])
+
+
+def test_device_trigger_translations() -> None:
+    """Every trigger type is translated."""
+    english = _json(INTEGRATION / "translations" / "en.json")
+    assert set(english["device_automation"]["trigger_type"]) == {str(t) for t in Trigger}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from unittest.mock import MagicMock
 
 import pytest
@@ -34,7 +35,7 @@ ENTITY_ID = "select.marstek_venus_operating_mode"
 
 @pytest.mark.parametrize("device_fixture", DEVICES)
 @pytest.mark.parametrize("platforms", [[Platform.SELECT]])
-@pytest.mark.usefixtures("init_integration")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
 async def test_select(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
@@ -42,7 +43,8 @@ async def test_select(
     snapshot: SnapshotAssertion,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """The select and its options per profile (UPS only where the firmware takes it)."""
+    """The mode select and its options per profile (UPS only where the firmware takes it),
+    and the day-set select of every schedule period."""
     await snapshot_entities(
         hass, entity_registry, device_registry, snapshot, mock_config_entry.entry_id
     )
@@ -78,16 +80,24 @@ async def test_select_passive(
     """Passive sends the power and duration the integration keeps."""
     await _select(hass, "passive")
     mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=0, duration=3600))
-    settings = mock_config_entry.runtime_data.mode_settings
+    settings = mock_config_entry.runtime_data.settings
     settings.passive_power = -800
     settings.passive_duration = 600
     await _select(hass, "passive")
     mock_client.set_passive.assert_awaited_with(PassiveConfig(power=-800, duration=600))
+    assert settings.mode is Mode.PASSIVE
+    await hass.async_block_till_done()
+    assert hass.states.get(ENTITY_ID).state == "passive"
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_select_manual_placeholder(hass: HomeAssistant, mock_client: MagicMock) -> None:
-    """Without periods of its own the integration writes a disabled slot in its own slot 9."""
+async def test_select_manual_placeholder(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without periods of its own the integration writes a disabled slot in its own slot 9.
+
+    The placeholder is then remembered like any period, so the next switch rewrites it.
+    """
     await _select(hass, "manual")
     mock_client.set_manual_period.assert_awaited_once()
     period: ManualPeriod = mock_client.set_manual_period.await_args.args[0]
@@ -96,22 +106,45 @@ async def test_select_manual_placeholder(hass: HomeAssistant, mock_client: Magic
     assert period.weekdays == Weekday(0)
     assert period.power == 0
     mock_client.set_mode.assert_not_awaited()
+    settings = mock_config_entry.runtime_data.settings
+    assert settings.periods == {9: period}
+    assert settings.mode is Mode.MANUAL
 
-
-@pytest.mark.usefixtures("init_integration")
-async def test_select_manual_periods(
-    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
-) -> None:
-    """The periods the integration keeps are re-applied, and only those."""
-    from datetime import time
-
-    periods = (
-        ManualPeriod(slot=0, start=time(1, 0), end=time(5, 0), power=-1000),
-        ManualPeriod(slot=1, start=time(17, 0), end=time(22, 0), power=800),
-    )
-    mock_config_entry.runtime_data.mode_settings.manual_periods = periods
     await _select(hass, "manual")
-    assert [call.args[0] for call in mock_client.set_manual_period.await_args_list] == list(periods)
+    assert mock_client.set_manual_period.await_args.args[0] == period
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        # The reserved slot first, whatever it holds.
+        ({0: (True, 1), 9: (True, 10)}, 9),
+        # Else a disabled period: rewriting it cannot start anything.
+        ({0: (True, 1), 4: (False, 5)}, 4),
+        # Else the lowest period the integration wrote.
+        ({3: (True, 4), 1: (True, 2)}, 1),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_select_manual_rewrites_a_known_period(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    stored: dict[int, tuple[bool, int]],
+    written: int,
+) -> None:
+    """Switching to manual rewrites one period the integration wrote, unchanged."""
+    periods = {
+        slot: ManualPeriod(
+            slot=slot, start=time(1, 0), end=time(5, 0), power=-power * 100, enabled=enabled
+        )
+        for slot, (enabled, power) in stored.items()
+    }
+    settings = mock_config_entry.runtime_data.settings
+    settings.periods = dict(periods)
+    await _select(hass, "manual")
+    mock_client.set_manual_period.assert_awaited_once_with(periods[written])
+    assert settings.periods == periods
 
 
 @pytest.mark.parametrize(
@@ -177,3 +210,77 @@ async def test_unknown_mode(
     await mock_config_entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
     assert hass.states.get(ENTITY_ID).state == "unknown"
+
+
+DAYS = "select.marstek_venus_period_1_days"
+
+
+@pytest.mark.parametrize(
+    ("option", "weekdays"),
+    [
+        ("every_day", Weekday(127)),
+        ("working_days", Weekday(31)),
+        ("weekend", Weekday.SAT | Weekday.SUN),
+        ("wednesday", Weekday.WED),
+        ("none", Weekday(0)),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_period_days(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    option: str,
+    weekdays: Weekday,
+) -> None:
+    """A day set writes the period with those weekdays."""
+    mock_config_entry.runtime_data.settings.periods[0] = ManualPeriod(
+        slot=0, start=time(1, 0), end=time(6, 0), weekdays=Weekday.MON, enabled=False
+    )
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: DAYS, ATTR_OPTION: option},
+        blocking=True,
+    )
+    assert mock_client.set_manual_period.await_args.args[0].weekdays == weekdays
+    await hass.async_block_till_done()
+    assert hass.states.get(DAYS).state == option
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_period_days_custom(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Other sets show as "custom", which cannot be chosen (the action writes them)."""
+    mock_config_entry.runtime_data.settings.periods[0] = ManualPeriod(
+        slot=0, start=time(1, 0), end=time(6, 0), weekdays=Weekday.MON | Weekday.WED
+    )
+    mock_config_entry.runtime_data.async_update_listeners()
+    assert hass.states.get(DAYS).state == "custom"
+    with pytest.raises(ServiceValidationError, match="Set manual schedule action"):
+        await hass.services.async_call(
+            SELECT_DOMAIN,
+            SERVICE_SELECT_OPTION,
+            {ATTR_ENTITY_ID: DAYS, ATTR_OPTION: "custom"},
+            blocking=True,
+        )
+    mock_client.set_manual_period.assert_not_awaited()
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_period_days_enabled_needs_a_day(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """An enabled period cannot be given no days."""
+    mock_config_entry.runtime_data.settings.periods[0] = ManualPeriod(
+        slot=0, start=time(1, 0), end=time(6, 0)
+    )
+    with pytest.raises(ServiceValidationError, match="has no weekdays"):
+        await hass.services.async_call(
+            SELECT_DOMAIN,
+            SERVICE_SELECT_OPTION,
+            {ATTR_ENTITY_ID: DAYS, ATTR_OPTION: "none"},
+            blocking=True,
+        )
+    mock_client.set_manual_period.assert_not_awaited()

@@ -193,8 +193,8 @@ class MarstekClient:
                     if send:
                         stats.resends += 1
                         await channel.wait_turn()
-                    shared.send(payload, self.host, self.port)
-                    channel.last_sent = sent_at = time.monotonic()
+                    shared.send(payload, self.host)
+                    sent_at = time.monotonic()
                     stats.sent += 1
                     wait = max(RESEND_AFTER, channel.gap) if send + 1 < sends else self.timeout
                     try:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from .const import DEFAULT_PORT, Method
+from .const import DEFAULT_PORT, DEFAULT_REQUEST_GAP, Method
 from .decode import decode_device
 from .errors import MarstekConnectionError, MarstekDecodeError
 from .models import DeviceInfo
@@ -33,8 +33,9 @@ from .transport import SharedSocket, acquire_socket, release_socket
 _LOGGER = logging.getLogger(__name__)
 
 LIMITED_BROADCAST = "255.255.255.255"
-# Probe times relative to the start: three probes, never faster than the device-safety floor.
-PROBE_SCHEDULE = (0.0, 0.6, 1.5)
+# Probe times relative to the start: three probes, spaced by the default request gap (a probe
+# reaches every battery on the port, including ones whose own gap we do not know yet).
+PROBE_SCHEDULE = (0.0, DEFAULT_REQUEST_GAP, 2 * DEFAULT_REQUEST_GAP)
 QUIET_PERIOD = 0.6
 _SIOCGIFBRDADDR = 0x8919
 
@@ -121,7 +122,7 @@ async def _probe(
             async with shared.exclusive():
                 for target in targets:
                     try:
-                        shared.send(payload, target)
+                        shared.send(payload, target, probe=True)
                     except MarstekConnectionError as err:
                         # No route to one broadcast domain must not stop the others.
                         _LOGGER.debug("Discovery probe to %s failed: %s", target, err)

@@ -36,10 +36,14 @@ MAX_DATAGRAM_SIZE = 4096
 
 type DiscoveryListener = Callable[[dict[str, Any], str], None]
 
-# Pacing outlives sockets: a client that reconnects (an integration reload, a CLI run right
-# after another) must still leave the gap after the last request sent to that device.
-_LAST_SENT: dict[tuple[str, int], float] = {}
-_LAST_SENT_MEMORY = 60.0  # seconds; far longer than any gap
+# When we last sent anything to each device (host, port), and when we last probed a port.
+# Pacing lives here rather than in a socket or a client so that it holds across all of them:
+# a client that reconnects (an integration reload, a CLI run right after another) and a
+# discovery probe (which reaches every battery on the port) all count against the gap.
+_SENT: dict[tuple[str, int], float] = {}
+_PROBED: dict[int, float] = {}
+_SENT_MEMORY = 60.0  # seconds; far longer than any gap
+_NEVER = float("-inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +76,15 @@ class DeviceChannel:
     """Pacing state of one device: a lock (one request in flight) and the last send time."""
 
     host: str
+    port: int
     gap: float
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    last_sent: float = float("-inf")
     stats: RequestStats = field(default_factory=RequestStats)
+
+    @property
+    def last_sent(self) -> float:
+        """When this device last got a datagram from us: a request or a discovery probe."""
+        return max(_SENT.get((self.host, self.port), _NEVER), _PROBED.get(self.port, _NEVER))
 
     async def wait_turn(self) -> None:
         """Sleep until the minimum gap since the previous request to this device has passed."""
@@ -122,14 +131,18 @@ class SharedSocket(asyncio.DatagramProtocol):
         self._listeners: dict[int, DiscoveryListener] = {}
         self._next_id = 0
         self._users = 0
+        self._closed: asyncio.Future[None] | None = None
 
     # asyncio.DatagramProtocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.DatagramTransport)
         self._transport = transport
+        self._closed = asyncio.get_running_loop().create_future()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
+        if self._closed is not None and not self._closed.done():
+            self._closed.set_result(None)
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(MarstekConnectionError("UDP socket closed"))
@@ -204,8 +217,7 @@ class SharedSocket(asyncio.DatagramProtocol):
         gap = max(gap, MIN_REQUEST_GAP)
         channel = self._channels.get(host)
         if channel is None:
-            channel = self._channels[host] = DeviceChannel(host, gap)
-            channel.last_sent = _LAST_SENT.get((host, self.port), channel.last_sent)
+            channel = self._channels[host] = DeviceChannel(host, self.port, gap)
         else:
             channel.gap = max(channel.gap, gap)
         return channel
@@ -227,16 +239,28 @@ class SharedSocket(asyncio.DatagramProtocol):
         if future is not None and not future.done():
             future.cancel()
 
-    def send(self, payload: bytes, host: str, port: int | None = None) -> None:
-        """Send one datagram. An empty datagram freezes some firmware, so it is refused."""
+    def send(self, payload: bytes, host: str, *, probe: bool = False) -> None:
+        """Send one datagram to ``host`` at our port, and log it for pacing.
+
+        A ``probe`` (discovery) may reach every battery on the port, so it counts as a
+        request to each of them. An empty datagram freezes some firmware: it is refused.
+        """
         if not payload:
             raise ValueError("refusing to send an empty datagram")
         if self._transport is None or self._transport.is_closing():
             raise MarstekConnectionError("UDP socket is closed")
         try:
-            self._transport.sendto(payload, (host, self.port if port is None else port))
+            self._transport.sendto(payload, (host, self.port))
         except OSError as err:
             raise MarstekConnectionError(f"cannot send to {host}: {err}") from err
+        now = time.monotonic()
+        if probe:
+            _PROBED[self.port] = now
+        else:
+            _SENT[(host, self.port)] = now
+        if len(_SENT) > 1024:
+            for key in [key for key, sent in _SENT.items() if now - sent > _SENT_MEMORY]:
+                del _SENT[key]
 
     @contextmanager
     def listen(self, request_id: int, listener: DiscoveryListener) -> Iterator[None]:
@@ -260,12 +284,7 @@ class SharedSocket(asyncio.DatagramProtocol):
                 await stack.enter_async_context(channel.lock)
             for channel in channels:
                 await channel.wait_turn()
-            try:
-                yield
-            finally:
-                now = time.monotonic()
-                for channel in channels:
-                    channel.last_sent = now
+            yield
 
     # Life cycle
     def acquire(self) -> None:
@@ -277,17 +296,25 @@ class SharedSocket(asyncio.DatagramProtocol):
         self._users -= 1
         if self._users > 0:
             return False
-        now = time.monotonic()
-        for key in [key for key, sent in _LAST_SENT.items() if now - sent > _LAST_SENT_MEMORY]:
-            del _LAST_SENT[key]
-        for channel in self._channels.values():
-            _LAST_SENT[(channel.host, self.port)] = channel.last_sent
         if self._transport is not None:
             self._transport.close()
         return True
 
+    @property
+    def is_closed(self) -> bool:
+        """True once the kernel socket is gone (or was never opened)."""
+        return self._closed is None or self._closed.done()
+
+    async def wait_closed(self) -> None:
+        """Wait until the kernel socket is really closed (asyncio closes it one tick later)."""
+        if self._closed is not None:
+            await asyncio.shield(self._closed)
+
 
 _SOCKETS: dict[tuple[asyncio.AbstractEventLoop, str, int], SharedSocket] = {}
+# Sockets released but not yet closed by asyncio: binding the same port again before they are
+# gone would fail with "address in use" (a config-flow probe followed by the entry's set-up).
+_CLOSING: dict[tuple[asyncio.AbstractEventLoop, str, int], SharedSocket] = {}
 _OPEN_LOCK: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
 
@@ -297,6 +324,9 @@ async def acquire_socket(local_host: str, port: int) -> SharedSocket:
     lock = _OPEN_LOCK.setdefault(loop, asyncio.Lock())
     async with lock:
         key = (loop, local_host, port)
+        closing = _CLOSING.pop(key, None)
+        if closing is not None:
+            await closing.wait_closed()
         shared = _SOCKETS.get(key)
         if shared is None or not shared.is_open:
             shared = SharedSocket(local_host, port)
@@ -321,8 +351,11 @@ def release_socket(shared: SharedSocket) -> None:
     """Give a socket back; the last user closes it."""
     if not shared.release():
         return
+    for key in [key for key, old in _CLOSING.items() if old.is_closed]:
+        del _CLOSING[key]
     for key, value in list(_SOCKETS.items()):
         if value is shared:
             del _SOCKETS[key]
+            _CLOSING[key] = shared
             if not any(other[0] is key[0] for other in _SOCKETS):
                 _OPEN_LOCK.pop(key[0], None)

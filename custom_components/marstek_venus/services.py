@@ -1,0 +1,239 @@
+"""Actions: manual schedule, passive mode and refresh, for automations.
+
+Registered once in ``async_setup`` (rule action-setup). Each call names its battery by
+``device_id`` or ``config_entry_id`` (exactly one). Everything is validated before anything is
+sent: a bad request raises a translated ServiceValidationError and the battery hears nothing.
+Schemas are applied inside the handlers, not by Home Assistant, so that malformed input too
+ends in a ServiceValidationError rather than a bare voluptuous error. The helpers that resolve
+targets (``async_extract_config_entry_ids`` ...) changed signature between the Home Assistant
+releases we support, so the target is resolved here by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+
+from .const import DOMAIN
+from .coordinator import MarstekDataUpdateCoordinator
+from .helpers import translate_errors
+from .protocol.commands import PASSIVE_MAX_DURATION
+from .protocol.models import ALL_DAYS, ManualPeriod
+from .schedule import parse_time, validate_period, validate_power, weekdays_from_names
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_PERIOD = "period"
+ATTR_PERIODS = "periods"
+ATTR_START = "start"
+ATTR_END = "end"
+ATTR_DAYS = "days"
+ATTR_POWER = "power"
+ATTR_ENABLED = "enabled"
+ATTR_DURATION = "duration"
+
+SERVICE_SET_MANUAL_SCHEDULE = "set_manual_schedule"
+SERVICE_CLEAR_MANUAL_SCHEDULE = "clear_manual_schedule"
+SERVICE_SET_PASSIVE_MODE = "set_passive_mode"
+SERVICE_REQUEST_REFRESH = "request_refresh"
+
+
+def _whole_number(value: Any) -> int:
+    """Whole numbers only: 1500, 1500.0 and "1500" pass; 1500.5, True and "a lot" do not."""
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a whole number")
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as err:
+        raise vol.Invalid("expected a whole number") from err
+    if not number.is_integer():
+        raise vol.Invalid("expected a whole number")
+    return int(number)
+
+
+TARGET: dict[Any, Any] = {
+    vol.Optional(ATTR_DEVICE_ID): cv.string,
+    vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+}
+PERIOD: dict[Any, Any] = {
+    vol.Required(ATTR_PERIOD): _whole_number,
+    vol.Required(ATTR_START): cv.match_all,
+    vol.Required(ATTR_END): cv.match_all,
+    vol.Optional(ATTR_DAYS): vol.All(cv.ensure_list, [cv.string]),
+    vol.Required(ATTR_POWER): _whole_number,
+    vol.Optional(ATTR_ENABLED, default=True): cv.boolean,
+}
+PERIOD_SCHEMA = vol.Schema(PERIOD)
+SET_SCHEDULE_LIST_SCHEMA = vol.Schema(
+    {**TARGET, vol.Required(ATTR_PERIODS): vol.All(cv.ensure_list, [dict], vol.Length(min=1))}
+)
+SET_SCHEDULE_ONE_SCHEMA = vol.Schema({**TARGET, **PERIOD})
+CLEAR_SCHEDULE_SCHEMA = vol.Schema(
+    {**TARGET, vol.Optional(ATTR_PERIODS): vol.All(cv.ensure_list, [_whole_number])}
+)
+PASSIVE_SCHEMA = vol.Schema(
+    {
+        **TARGET,
+        vol.Required(ATTR_POWER): _whole_number,
+        vol.Optional(ATTR_DURATION): _whole_number,
+    }
+)
+REFRESH_SCHEMA = vol.Schema(TARGET)
+
+
+def _validated(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = schema(dict(data))
+    except vol.Invalid as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_request",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    return result
+
+
+def _coordinator(hass: HomeAssistant, data: Mapping[str, Any]) -> MarstekDataUpdateCoordinator:
+    """The loaded battery the call names by device id or config entry id."""
+    device_id, entry_id = data.get(ATTR_DEVICE_ID), data.get(ATTR_CONFIG_ENTRY_ID)
+    if bool(device_id) == bool(entry_id):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="target_required")
+    if device_id:
+        registry = dr.async_get(hass)
+        entry = next(
+            (
+                entry
+                for entry in hass.config_entries.async_entries(DOMAIN)
+                if any(
+                    device.id == device_id
+                    for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+                )
+            ),
+            None,
+        )
+        if entry is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="device_not_found",
+                translation_placeholders={"device_id": str(device_id)},
+            )
+    else:
+        found = hass.config_entries.async_get_entry(str(entry_id))
+        if found is None or found.domain != DOMAIN:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_found",
+                translation_placeholders={"entry_id": str(entry_id)},
+            )
+        entry = found
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    coordinator: MarstekDataUpdateCoordinator = entry.runtime_data
+    return coordinator
+
+
+def _period(item: Mapping[str, Any], coordinator: MarstekDataUpdateCoordinator) -> ManualPeriod:
+    """One period of a request (1-based number) as the battery's slot, validated."""
+    fields = _validated(PERIOD_SCHEMA, item)
+    days = fields.get(ATTR_DAYS)
+    period = ManualPeriod(
+        slot=fields[ATTR_PERIOD] - 1,
+        start=parse_time(fields[ATTR_START]),
+        end=parse_time(fields[ATTR_END]),
+        weekdays=ALL_DAYS if days is None else weekdays_from_names(days),
+        power=fields[ATTR_POWER],
+        enabled=fields[ATTR_ENABLED],
+    )
+    validate_period(period, coordinator.profile.manual_slots, coordinator.power_limit)
+    return period
+
+
+def _check_period_number(number: int, coordinator: MarstekDataUpdateCoordinator) -> int:
+    count = coordinator.profile.manual_slots
+    if not 1 <= number <= count:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_period",
+            translation_placeholders={"period": str(number), "count": str(count)},
+        )
+    return number - 1
+
+
+async def _async_set_manual_schedule(call: ServiceCall) -> None:
+    if ATTR_PERIODS in call.data:
+        data = _validated(SET_SCHEDULE_LIST_SCHEMA, call.data)
+        items: list[Mapping[str, Any]] = data[ATTR_PERIODS]
+    else:
+        data = _validated(SET_SCHEDULE_ONE_SCHEMA, call.data)
+        items = [{key: value for key, value in data.items() if key not in TARGET}]
+    coordinator = _coordinator(call.hass, data)
+    periods = [_period(item, coordinator) for item in items]
+    slots = [period.slot for period in periods]
+    if len(set(slots)) != len(slots):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="duplicate_period")
+    await _async_command(coordinator, lambda: coordinator.async_write_periods(periods))
+
+
+async def _async_clear_manual_schedule(call: ServiceCall) -> None:
+    data = _validated(CLEAR_SCHEDULE_SCHEMA, call.data)
+    coordinator = _coordinator(call.hass, data)
+    numbers = data.get(ATTR_PERIODS) or range(1, coordinator.profile.manual_slots + 1)
+    slots = sorted({_check_period_number(number, coordinator) for number in numbers})
+    await _async_command(coordinator, lambda: coordinator.async_clear_periods(slots))
+
+
+async def _async_set_passive_mode(call: ServiceCall) -> None:
+    data = _validated(PASSIVE_SCHEMA, call.data)
+    coordinator = _coordinator(call.hass, data)
+    power: int = data[ATTR_POWER]
+    duration: int | None = data.get(ATTR_DURATION)
+    validate_power(power, coordinator.power_limit)
+    if duration is not None and not 1 <= duration <= PASSIVE_MAX_DURATION:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_duration",
+            translation_placeholders={"duration": str(duration), "max": str(PASSIVE_MAX_DURATION)},
+        )
+    await _async_command(
+        coordinator, lambda: coordinator.async_set_passive(power, duration, send=True)
+    )
+
+
+async def _async_request_refresh(call: ServiceCall) -> None:
+    data = _validated(REFRESH_SCHEMA, call.data)
+    # Debounced like every refresh request, so automations cannot flood the battery.
+    await _coordinator(call.hass, data).async_request_refresh()
+
+
+async def _async_command(
+    coordinator: MarstekDataUpdateCoordinator, command: Callable[[], Awaitable[None]]
+) -> None:
+    try:
+        with translate_errors():
+            await command()
+    finally:
+        await coordinator.async_request_refresh()
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, whatever the number of batteries)."""
+    for name, handler in (
+        (SERVICE_SET_MANUAL_SCHEDULE, _async_set_manual_schedule),
+        (SERVICE_CLEAR_MANUAL_SCHEDULE, _async_clear_manual_schedule),
+        (SERVICE_SET_PASSIVE_MODE, _async_set_passive_mode),
+        (SERVICE_REQUEST_REFRESH, _async_request_refresh),
+    ):
+        hass.services.async_register(DOMAIN, name, handler)

@@ -1,0 +1,480 @@
+"""Passive mode: apply button, confirmation and resend, keep-alive, countdown end."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.marstek_venus.const import (
+    CONF_PASSIVE_KEEP_ALIVE,
+    EVENT_MARSTEK,
+    KEEP_ALIVE_RETRY,
+    PASSIVE_CONFIRM_READS,
+)
+from custom_components.marstek_venus.passive import keep_alive_lead, moved_toward
+from custom_components.marstek_venus.protocol.const import Mode
+from custom_components.marstek_venus.protocol.errors import MarstekTimeoutError
+from custom_components.marstek_venus.protocol.models import PassiveConfig
+
+from .conftest import START_TIME, snapshot_entities
+from .test_store import KEY, _storage
+
+BUTTON = "button.marstek_venus_apply_passive_mode"
+MODE = "select.marstek_venus_operating_mode"
+
+
+async def press(hass: HomeAssistant) -> None:
+    """Press the apply-passive button."""
+    await hass.services.async_call(
+        BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: BUTTON}, blocking=True
+    )
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move the frozen clock and run what became due."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def keep_alive_entry(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> MockConfigEntry:
+    """The battery set up with the keep-alive option and a 600 s passive duration."""
+    freezer.move_to(START_TIME)
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_PASSIVE_KEEP_ALIVE: True}
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    mock_config_entry.runtime_data.settings.passive_duration = 600
+    return mock_config_entry
+
+
+def ignore_passive(client: MagicMock) -> None:
+    """The battery acknowledges passive mode but its power does not move."""
+
+    async def set_passive(config: PassiveConfig) -> None:
+        client.get_mode.return_value = replace(
+            client.get_mode.return_value, mode=Mode.PASSIVE, raw_mode="Passive"
+        )
+
+    client.set_passive.side_effect = set_passive
+
+
+@pytest.mark.parametrize("platforms", [[Platform.BUTTON]])
+@pytest.mark.usefixtures("init_integration")
+async def test_button(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """One button."""
+    await snapshot_entities(
+        hass, entity_registry, device_registry, snapshot, mock_config_entry.entry_id
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_press_sends_the_current_values(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """The button sends the numbers' values; the battery follows; no resend."""
+    settings = mock_config_entry.runtime_data.settings
+    settings.passive_power = -1500
+    settings.passive_duration = 1800
+    await press(hass)
+    mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=-1500, duration=1800))
+    assert settings.mode is Mode.PASSIVE
+    passive = mock_config_entry.runtime_data.passive
+    assert passive.ends_at is not None
+    assert passive.keep_alive_at is None  # the option is off
+    await hass.async_block_till_done()
+    assert hass.states.get(MODE).state == "passive"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_not_followed_is_resent_once_then_an_error(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Power that does not move: read a few times, send again, then a translated error."""
+    ignore_passive(mock_client)
+    mock_config_entry.runtime_data.settings.passive_power = 1000
+    reads = mock_client.get_mode.await_count
+    with pytest.raises(
+        HomeAssistantError,
+        match="did not move toward 1000 W, also after the command was sent a second time "
+        "\\(last reading 300 W\\)",
+    ):
+        await press(hass)
+    assert mock_client.set_passive.await_count == 2
+    assert mock_client.get_mode.await_count >= reads + 2 * PASSIVE_CONFIRM_READS
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_followed_after_the_resend(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Passive sent twice before the battery reacts (reported on fw 144) is fine."""
+    sends: list[PassiveConfig] = []
+
+    async def set_passive(config: PassiveConfig) -> None:
+        sends.append(config)
+        ac_power = 300.0 if len(sends) == 1 else float(config.power)
+        mock_client.get_mode.return_value = replace(
+            mock_client.get_mode.return_value, mode=Mode.PASSIVE, ac_power=ac_power
+        )
+
+    mock_client.set_passive.side_effect = set_passive
+    mock_config_entry.runtime_data.settings.passive_power = -2000
+    await press(hass)
+    assert len(sends) == 2
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_confirmation_survives_lost_reads(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A confirmation read that gets no reply is just one read fewer."""
+    follow = mock_client.set_passive.side_effect
+    status = mock_client.get_mode.return_value
+
+    async def set_passive(config: PassiveConfig) -> None:
+        await follow(config)
+        mock_client.get_mode.side_effect = [
+            MarstekTimeoutError("lost"),
+            replace(status, ac_power=None),
+            replace(status, mode=Mode.PASSIVE, ac_power=float(config.power)),
+        ]
+
+    mock_client.set_passive.side_effect = set_passive
+    mock_config_entry.runtime_data.settings.passive_power = 800
+    await press(hass)
+    assert mock_client.set_passive.await_count == 1
+    mock_client.get_mode.side_effect = None
+
+
+@pytest.mark.parametrize(
+    ("battery_changes", "power"),
+    [
+        ({"soc": 100}, -1000),
+        ({"charge_allowed": False}, -1000),
+        ({"discharge_allowed": False}, 1000),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_bms_limits_skip_the_check(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    battery_changes: dict[str, Any],
+    power: int,
+) -> None:
+    """A full battery cannot charge (nor an empty one discharge): nothing to confirm."""
+    coordinator = mock_config_entry.runtime_data
+    coordinator.data = replace(
+        coordinator.data, battery=replace(coordinator.data.battery, **battery_changes)
+    )
+    ignore_passive(mock_client)
+    coordinator.settings.passive_power = power
+    await press(hass)
+    mock_client.set_passive.assert_awaited_once()
+
+
+@pytest.mark.parametrize(
+    ("before", "actual", "target", "moved"),
+    [
+        (0, 0, 0, True),  # already there
+        (300, 30, 0, True),  # within the tolerance
+        (0, -950, -1000, True),
+        (0, 800, 2500, True),  # an 800 W inverter asked for 2500 W still moved
+        (0, 40, 2500, False),  # barely twitched
+        (300, 300, -1000, False),
+        (300, 600, -1000, False),  # the wrong way
+    ],
+)
+def test_moved_toward(before: float, actual: float, target: float, moved: bool) -> None:
+    """What counts as following the command."""
+    assert moved_toward(before, actual, target) is moved
+
+
+@pytest.mark.parametrize(
+    ("duration", "lead"), [(3600, 120), (600, 60), (60, 10), (10, 5), (86400, 120)]
+)
+def test_keep_alive_lead(duration: int, lead: float) -> None:
+    """10 % of the duration, 10 to 120 s, never more than half of it."""
+    assert keep_alive_lead(duration) == lead
+
+
+async def test_keep_alive_timing(
+    hass: HomeAssistant,
+    keep_alive_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """With the option, passive is re-sent 60 s before a 600 s countdown ends, every time."""
+    events = async_capture_events(hass, EVENT_MARSTEK)
+    await press(hass)
+    assert mock_client.set_passive.await_count == 1
+    passive = keep_alive_entry.runtime_data.passive
+    assert passive.keep_alive_at == passive.ends_at - timedelta(seconds=60)
+
+    await tick(hass, freezer, 539)
+    assert mock_client.set_passive.await_count == 1
+    await tick(hass, freezer, 2)
+    assert mock_client.set_passive.await_count == 2
+    mock_client.set_passive.assert_awaited_with(PassiveConfig(power=0, duration=600))
+
+    # The countdown renewed at 541 s is kept alive again at 1081 s, and so on: it never ends.
+    await tick(hass, freezer, 539)
+    assert mock_client.set_passive.await_count == 2
+    await tick(hass, freezer, 2)
+    assert mock_client.set_passive.await_count == 3
+    await tick(hass, freezer, 540)
+    assert mock_client.set_passive.await_count == 4
+    assert not [event for event in events if event.data["type"] == "passive_countdown_ended"]
+
+
+async def test_keep_alive_stops_when_home_assistant_switches_away(
+    hass: HomeAssistant,
+    keep_alive_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Choosing another mode in Home Assistant ends the keep-alive."""
+    await press(hass)
+    await hass.services.async_call(
+        SELECT_DOMAIN, SERVICE_SELECT_OPTION, {ATTR_ENTITY_ID: MODE, ATTR_OPTION: "auto"}, True
+    )
+    assert keep_alive_entry.runtime_data.passive.ends_at is None
+    await tick(hass, freezer, 700)
+    assert mock_client.set_passive.await_count == 1
+
+
+async def test_keep_alive_stops_when_changed_outside(
+    hass: HomeAssistant,
+    keep_alive_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Someone switches the battery to Auto in the app: the integration does not fight it."""
+    events = async_capture_events(hass, EVENT_MARSTEK)
+    await press(hass)
+    mock_client.get_mode.return_value = replace(
+        mock_client.get_mode.return_value, mode=Mode.AUTO, raw_mode="Auto"
+    )
+    await tick(hass, freezer, 30)
+    assert [event.data["type"] for event in events] == ["mode_changed_outside"]
+    assert events[0].data["mode"] == "Auto"
+    assert events[0].data["previous_mode"] == "Passive"
+    assert keep_alive_entry.runtime_data.settings.mode is Mode.AUTO
+    await tick(hass, freezer, 600)
+    assert mock_client.set_passive.await_count == 1
+
+
+async def test_keep_alive_skips_a_battery_that_left_passive(
+    hass: HomeAssistant,
+    keep_alive_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Between polls the battery reports another mode: no keep-alive is sent into it."""
+    await press(hass)
+    coordinator = keep_alive_entry.runtime_data
+    coordinator.data = replace(
+        coordinator.data, mode=replace(coordinator.data.mode, mode=Mode.MANUAL)
+    )
+    assert not coordinator.wants_passive()
+    # Run the keep-alive by hand (a poll would set the data again), instead of its timer.
+    coordinator.passive.cancel()
+    await coordinator.passive._async_keep_alive(dt_util.utcnow())
+    assert mock_client.set_passive.await_count == 1
+
+
+async def test_keep_alive_failure_is_retried(
+    hass: HomeAssistant,
+    keep_alive_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A keep-alive that gets no reply is tried again 30 s later, before the end."""
+    await press(hass)
+    follow = mock_client.set_passive.side_effect
+    mock_client.set_passive.side_effect = MarstekTimeoutError("no reply")
+    await tick(hass, freezer, 541)
+    assert mock_client.set_passive.await_count == 2
+    assert "Keeping passive mode alive" in caplog.text
+    mock_client.set_passive.side_effect = follow
+    await tick(hass, freezer, KEEP_ALIVE_RETRY)
+    assert mock_client.set_passive.await_count == 3
+    assert keep_alive_entry.runtime_data.passive.keep_alive_at is not None
+
+
+async def test_keep_alive_not_followed_keeps_its_schedule(
+    hass: HomeAssistant,
+    keep_alive_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A keep-alive the battery acknowledged but did not follow restarted the countdown."""
+    keep_alive_entry.runtime_data.settings.passive_power = 1000
+    await press(hass)
+    # The battery dropped to 0 W and ignores the keep-alive and its resend.
+    ignore_passive(mock_client)
+    mock_client.get_mode.return_value = replace(mock_client.get_mode.return_value, ac_power=0.0)
+    await tick(hass, freezer, 541)
+    assert mock_client.set_passive.await_count == 3  # the keep-alive and its resend
+    passive = keep_alive_entry.runtime_data.passive
+    assert passive.keep_alive_at == passive.ends_at - timedelta(seconds=60)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_countdown_end_fires_the_trigger_event(
+    hass: HomeAssistant,
+    mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Without keep-alive the countdown runs out: one "passive countdown ended" event."""
+    events = async_capture_events(hass, EVENT_MARSTEK)
+    mock_config_entry.runtime_data.settings.passive_duration = 120
+    await press(hass)
+    await tick(hass, freezer, 119)
+    assert not events
+    await tick(hass, freezer, 2)
+    (device,) = dr.async_entries_for_config_entry(device_registry, mock_config_entry.entry_id)
+    assert [event.data for event in events] == [
+        {"device_id": device.id, "type": "passive_countdown_ended"}
+    ]
+    assert mock_config_entry.runtime_data.passive.ends_at is None
+    assert mock_client.set_passive.await_count == 1
+
+
+async def test_keep_alive_skips_an_unavailable_battery(
+    hass: HomeAssistant,
+    keep_alive_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """No keep-alive into a battery that is not answering."""
+    await press(hass)
+    coordinator = keep_alive_entry.runtime_data
+    coordinator.data = replace(coordinator.data, online=False)
+    assert not coordinator.wants_passive()
+    coordinator.passive.cancel()
+    await coordinator.passive._async_keep_alive(dt_util.utcnow())
+    assert mock_client.set_passive.await_count == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_confirmation_without_earlier_readings(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """No AC power and no battery status known yet: measured from 0 W, no BMS shortcut."""
+    coordinator = mock_config_entry.runtime_data
+    coordinator.data = replace(
+        coordinator.data, battery=None, mode=replace(coordinator.data.mode, ac_power=None)
+    )
+    coordinator.settings.passive_power = -600
+    await press(hass)
+    mock_client.set_passive.assert_awaited_once()
+
+
+async def test_countdown_followed_across_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration_factory: Any,
+    mock_client: MagicMock,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A countdown started before a restart still ends with its trigger event."""
+    ends_at = dt_util.parse_datetime(START_TIME) + timedelta(seconds=300)
+    hass_storage[KEY] = _storage(
+        {
+            "mode": "Passive",
+            "passive": {"power": 0, "duration": 900, "ends_at": ends_at.isoformat()},
+        }
+    )
+    mock_client.get_mode.return_value = replace(
+        mock_client.get_mode.return_value, mode=Mode.PASSIVE, raw_mode="Passive"
+    )
+    events = async_capture_events(hass, EVENT_MARSTEK)
+    entry = await init_integration_factory()
+    assert entry.runtime_data.passive.ends_at == ends_at
+    await tick(hass, freezer, 301)
+    assert [event.data["type"] for event in events] == ["passive_countdown_ended"]
+    mock_client.set_passive.assert_not_awaited()
+
+
+async def test_keep_alive_catches_up_after_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    init_integration_factory: Any,
+    mock_client: MagicMock,
+) -> None:
+    """With keep-alive, a countdown that ran out while Home Assistant was down is renewed."""
+    ended = dt_util.parse_datetime(START_TIME) - timedelta(seconds=10)
+    hass_storage[KEY] = _storage(
+        {"mode": "Passive", "passive": {"power": 0, "duration": 900, "ends_at": ended.isoformat()}}
+    )
+    mock_client.get_mode.return_value = replace(
+        mock_client.get_mode.return_value, mode=Mode.PASSIVE, raw_mode="Passive", ac_power=0.0
+    )
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={CONF_PASSIVE_KEEP_ALIVE: True}
+    )
+    entry = await init_integration_factory()
+    async_fire_time_changed(hass)  # the keep-alive was due already: it runs at once
+    await hass.async_block_till_done()
+    mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=0, duration=900))
+    assert entry.runtime_data.passive.ends_at is not None
+    assert hass_storage[KEY]["data"]["passive"]["ends_at"] is not None
+
+
+async def test_ended_countdown_without_keep_alive_is_left_alone(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration_factory: Any,
+    mock_client: MagicMock,
+) -> None:
+    """Without keep-alive an old countdown is neither reported late nor renewed."""
+    ended = dt_util.parse_datetime(START_TIME) - timedelta(seconds=10)
+    hass_storage[KEY] = _storage(
+        {"mode": "Passive", "passive": {"power": 0, "duration": 900, "ends_at": ended.isoformat()}}
+    )
+    entry = await init_integration_factory()
+    assert entry.runtime_data.passive.ends_at is None
+    mock_client.set_passive.assert_not_awaited()
