@@ -24,6 +24,7 @@ from .const import Group
 from .coordinator import MarstekData, MarstekDataUpdateCoordinator
 from .energy import EnergyTotal
 from .entity import MarstekEntity
+from .protocol.profiles import PV_FAMILIES
 
 # The most each flow can physically be, for rejecting impossible counter jumps (W). The
 # battery inverter is limited to 2500 W; PV inputs to 4 x about 600 W; a house connection
@@ -64,6 +65,16 @@ def _pv_power(data: MarstekData) -> float | None:
     if data.pv is not None:
         return data.pv.total_power
     return data.es.pv_power if data.es is not None else None
+
+
+def _battery_side(data: MarstekData, ac_counter: float | None) -> float | None:
+    """An AC-port counter, where it measures the battery; None where it does not.
+
+    On models with PV inputs (Venus A and D) the panels charge the battery on the DC side,
+    past the AC counters, so "energy in at the AC port" misses every solar charge. There
+    the totals come from integrating battery power instead.
+    """
+    return None if data.device.family in PV_FAMILIES else ac_counter
 
 
 def _discharge_power(data: MarstekData) -> float | None:
@@ -109,7 +120,7 @@ ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
         translation_key="battery_charged_energy",
         groups=(Group.ES,),
         # Energy taken in at the AC port (what the Energy panel calls "energy going in").
-        counter_fn=lambda data: data.es.ac_input_energy if data.es else None,
+        counter_fn=lambda data: _battery_side(data, data.es.ac_input_energy if data.es else None),
         power_fn=_charge_power,
         max_power=BATTERY_MAX_POWER,
         has_fn=lambda coordinator: coordinator.reads(Group.ES),
@@ -118,7 +129,7 @@ ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
         key="battery_discharged_energy",
         translation_key="battery_discharged_energy",
         groups=(Group.ES,),
-        counter_fn=lambda data: data.es.ac_output_energy if data.es else None,
+        counter_fn=lambda data: _battery_side(data, data.es.ac_output_energy if data.es else None),
         power_fn=_discharge_power,
         max_power=BATTERY_MAX_POWER,
         has_fn=lambda coordinator: coordinator.reads(Group.ES),
