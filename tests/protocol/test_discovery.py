@@ -95,3 +95,14 @@ def test_interface_broadcast_addresses_are_not_loopback() -> None:
     targets = discovery_module.broadcast_targets()
     assert targets[0] == "255.255.255.255"
     assert all(not t.startswith("127.") for t in targets)
+
+
+async def test_discovery_right_after_a_client_left_keeps_the_gap(udp_port: int) -> None:
+    """An entry reloading closes its socket; a scan right then must still wait its turn."""
+    sim = SimulatedBattery(profile="venus_e3_150", host="127.0.0.2", port=udp_port, min_gap=0.3)
+    async with sim:
+        async with MarstekClient("127.0.0.2", udp_port, request_gap=0.3, timeout=0.5) as client:
+            await client.get_device()
+        found = await discover([udp_port], targets=["127.0.0.2"], timeout=4)
+    assert [d.ble_mac for d in found] == [sim.ble_mac]
+    assert sim.violations == []

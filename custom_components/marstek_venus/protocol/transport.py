@@ -24,7 +24,7 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .const import MAX_REQUEST_ID, MIN_REQUEST_GAP
+from .const import DEFAULT_REQUEST_GAP, MAX_REQUEST_ID, MIN_REQUEST_GAP
 from .errors import MarstekConnectionError, MarstekInvalidHostError, MarstekPortInUseError
 from .models import RequestStats
 
@@ -284,6 +284,18 @@ class SharedSocket(asyncio.DatagramProtocol):
                 await stack.enter_async_context(channel.lock)
             for channel in channels:
                 await channel.wait_turn()
+            # Devices this socket has no channel for may have been sent to moments ago, by an
+            # earlier socket on the port (an entry reloading) or by the previous probe: leave
+            # them the default gap too.
+            latest = max(
+                [
+                    _PROBED.get(self.port, _NEVER),
+                    *(sent for (_, port), sent in _SENT.items() if port == self.port),
+                ]
+            )
+            delay = latest + DEFAULT_REQUEST_GAP - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
             yield
 
     # Life cycle
