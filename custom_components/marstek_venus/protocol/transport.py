@@ -24,7 +24,7 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .const import DEFAULT_REQUEST_GAP, MAX_REQUEST_ID, MIN_REQUEST_GAP
+from .const import MAX_REQUEST_ID, MIN_REQUEST_GAP
 from .errors import MarstekConnectionError, MarstekInvalidHostError, MarstekPortInUseError
 from .models import RequestStats
 
@@ -132,6 +132,7 @@ class SharedSocket(asyncio.DatagramProtocol):
         self._next_id = 0
         self._users = 0
         self._closed: asyncio.Future[None] | None = None
+        self._probe_lock = asyncio.Lock()
 
     # asyncio.DatagramProtocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -279,6 +280,10 @@ class SharedSocket(asyncio.DatagramProtocol):
         one-request-in-flight rule and gap like any other request.
         """
         async with AsyncExitStack() as stack:
+            # Two scans at once (the background scan and a config flow) must not probe
+            # together: with no channel to lock for a device not yet known, this is the
+            # only thing that orders them.
+            await stack.enter_async_context(self._probe_lock)
             channels = sorted(self._channels.values(), key=lambda channel: channel.host)
             for channel in channels:
                 await stack.enter_async_context(channel.lock)
@@ -286,14 +291,14 @@ class SharedSocket(asyncio.DatagramProtocol):
                 await channel.wait_turn()
             # Devices this socket has no channel for may have been sent to moments ago, by an
             # earlier socket on the port (an entry reloading) or by the previous probe: leave
-            # them the default gap too.
+            # them the minimum gap too.
             latest = max(
                 [
                     _PROBED.get(self.port, _NEVER),
                     *(sent for (_, port), sent in _SENT.items() if port == self.port),
                 ]
             )
-            delay = latest + DEFAULT_REQUEST_GAP - time.monotonic()
+            delay = latest + MIN_REQUEST_GAP - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             yield
