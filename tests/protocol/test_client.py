@@ -255,3 +255,15 @@ async def test_reboot_and_ip_change(battery: Any) -> None:
     async with _client(sim) as client:
         assert client.host == "127.0.0.3"
         assert (await client.get_device()).ble_mac == sim.ble_mac
+
+
+async def test_set_host_while_connected_follows_the_battery(battery: Any) -> None:
+    sim = await battery("venus_e3_150")
+    async with _client(sim) as client:
+        await client.get_device()
+        await sim.change_ip("127.0.0.3")
+        await asyncio.sleep(GAP)  # the battery still counts the gap since our last request
+        client.set_host("127.0.0.3")
+        assert (await client.get_device()).host == "127.0.0.3"
+        assert client._channel is not None
+        assert client._channel.host == "127.0.0.3"

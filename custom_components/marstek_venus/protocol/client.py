@@ -149,8 +149,14 @@ class MarstekClient:
         return self._channel.stats if self._channel is not None else self._own_stats
 
     def set_host(self, host: str) -> None:
-        """Follow the battery to a new IP address (DHCP change); takes effect on reconnect."""
+        """Follow the battery to a new IP address (DHCP change).
+
+        While connected, requests move to the new address's pacing channel at once (a
+        DHCP change never turns a LAN battery into a loopback one, so the socket stays).
+        """
         self.host = validate_host(host)
+        if self._socket is not None:
+            self._channel = self._socket.channel(self.host, self.request_gap)
 
     # Requests
     async def call(

@@ -38,20 +38,6 @@ class Method(StrEnum):
     BLE_ADV = "Ble.Adv"
 
 
-READ_METHODS: Final = frozenset(
-    {
-        Method.GET_DEVICE,
-        Method.WIFI_STATUS,
-        Method.BLE_STATUS,
-        Method.BATTERY_STATUS,
-        Method.PV_STATUS,
-        Method.ES_STATUS,
-        Method.ES_MODE,
-        Method.METER_STATUS,
-    }
-)
-
-
 class Mode(StrEnum):
     """Operating modes, spelled as ES.GetMode reports them and ES.SetMode expects them."""
 

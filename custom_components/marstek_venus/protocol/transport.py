@@ -65,11 +65,6 @@ class DropCounters:
     stranger: int = 0  # from an address we are not talking to
     unmatched: int = 0  # from a known device but no request waiting: late or duplicate
 
-    @property
-    def total(self) -> int:
-        """All dropped datagrams."""
-        return self.malformed + self.oversized + self.echo + self.stranger + self.unmatched
-
 
 @dataclass(slots=True)
 class DeviceChannel:
