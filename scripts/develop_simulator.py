@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from simulator import ScaledClock, SimulatedBattery, Simulator, derive_mac
-from simulator.cli import parse_battery_spec
+from simulator.cli import parse_battery_spec, safety_report
 
 PUBLISH_INTERVAL = 1.0  # s
 
@@ -34,6 +34,7 @@ PUBLISH_INTERVAL = 1.0  # s
 def battery_state(battery: SimulatedBattery) -> dict[str, Any]:
     """What the browser test and the develop banner need to know about one battery."""
     state = battery.state
+    report = safety_report(battery)
     return {
         "profile": battery.profile.key,
         "device": battery.profile.device,
@@ -50,15 +51,9 @@ def battery_state(battery: SimulatedBattery) -> dict[str, Any]:
         "passive_power": state.passive_power,
         "passive_remaining": round(state.passive_remaining, 1),
         "requests": battery.requests_total,
-        "violations": [
-            {
-                "kind": str(violation.kind),
-                "method": violation.method,
-                "source": f"{violation.source[0]}:{violation.source[1]}",
-                "detail": violation.detail,
-            }
-            for violation in battery.violations
-        ],
+        "methods": report["methods"],
+        "smallest_gap": report["smallest_gap"],
+        "violations": report["violations"],
     }
 
 

@@ -28,6 +28,7 @@ from typing import Final, Self
 from . import cjson
 from .clock import Clock, ScaledClock
 from .encode import Identity
+from .endpoint import StampedEndpoint
 from .faults import Faults
 from .handlers import CT_BUSY, INVALID_REQUEST, PARSE_ERROR, Answer, DeviceLogic, ErrorReply
 from .physics import DeviceState, Physics
@@ -54,26 +55,6 @@ def derive_mac(*parts: object) -> str:
     """A deterministic 12-hex-digit MAC from arbitrary identifying parts."""
     digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
     return digest[:12]
-
-
-class _Endpoint(asyncio.DatagramProtocol):
-    """Hands datagrams to the battery and tells it when the socket has closed."""
-
-    def __init__(self, battery: SimulatedBattery) -> None:
-        self._battery = battery
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def datagram_received(self, data: bytes, addr: tuple[str | object, int]) -> None:
-        host, port = addr[0], addr[1]
-        self._battery._on_datagram(data, (str(host), int(port)))
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP "port unreachable" for a reply nobody listened to: normal on a LAN.
-        self._battery.send_errors += 1
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
 
 
 class SimulatedBattery:
@@ -134,10 +115,12 @@ class SimulatedBattery:
         self.send_errors = 0
         self.internal_errors = 0
 
-        self._transport: asyncio.DatagramTransport | None = None
-        self._endpoint: _Endpoint | None = None
+        self._endpoint: StampedEndpoint | None = None
         self._pending: set[asyncio.TimerHandle] = set()
-        self._last_request: dict[Address, float] = {}
+        # When each client IP's last datagram arrived (any source port: the device's CT mutex
+        # does not care which socket a request came from), and the closest two ever came.
+        self._last_request: dict[str, float] = {}
+        self.smallest_gap: float | None = None
         self._busy_until = 0.0
         self._down_until = 0.0
         self._frozen = False
@@ -164,30 +147,27 @@ class SimulatedBattery:
 
     @property
     def running(self) -> bool:
-        return self._transport is not None
+        return self._endpoint is not None
 
     async def start(self) -> None:
         """Bind the UDP socket. Raises OSError when the address is taken."""
-        if self._transport is not None:
+        if self._endpoint is not None:
             return
-        loop = asyncio.get_running_loop()
-        endpoint = _Endpoint(self)
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: endpoint, local_addr=(self.host, self.port), family=socket.AF_INET
-        )
-        self._transport = transport
+        endpoint = StampedEndpoint(self._on_datagram, self._on_socket_error)
+        self.port = endpoint.open(self.host, self.port)
         self._endpoint = endpoint
-        if self.port == 0:
-            self.port = int(transport.get_extra_info("sockname")[1])
 
     async def stop(self) -> None:
         """Cancel pending replies and close the socket; leaves no task or timer behind."""
         self._cancel_pending()
-        transport, endpoint = self._transport, self._endpoint
-        self._transport = self._endpoint = None
-        if transport is not None and endpoint is not None:
-            transport.close()
-            await endpoint.closed
+        endpoint, self._endpoint = self._endpoint, None
+        if endpoint is not None:
+            endpoint.close()
+            await asyncio.sleep(0)  # let a reader callback that was already due run out
+
+    def _on_socket_error(self, err: OSError) -> None:
+        # ICMP "port unreachable" for a reply nobody listened to: normal on a LAN.
+        self.send_errors += 1
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -289,6 +269,7 @@ class SimulatedBattery:
         self.requests.clear()
         self.violations.clear()
         self._last_request.clear()
+        self.smallest_gap = None
 
     # -- the request path ------------------------------------------------------------------
 
@@ -307,15 +288,16 @@ class SimulatedBattery:
         if self.on_violation is not None:
             self.on_violation(violation)
 
-    def _on_datagram(self, data: bytes, source: Address) -> None:
+    def _on_datagram(self, data: bytes, source: Address, arrival: float) -> None:
         try:
-            self._handle_datagram(data, source)
+            self._handle_datagram(data, source, arrival)
         except Exception:  # a simulator bug must not take the endpoint down
             self.internal_errors += 1
             _LOGGER.exception("%s: error handling %r from %s", self, data[:200], source)
 
-    def _handle_datagram(self, data: bytes, source: Address) -> None:
-        now = self._now()
+    def _handle_datagram(self, data: bytes, source: Address, arrival: float) -> None:
+        # Judged by when the datagram reached the device, not when the loop got round to it.
+        now = arrival
         device_time = self.clock.now()
         method: str | None = None
         request_id: object = None
@@ -437,16 +419,21 @@ class SimulatedBattery:
                 )
             if method in DESTRUCTIVE_METHODS:
                 self._violation(now, source, ViolationKind.DESTRUCTIVE, str(method), method)
-        last = self._last_request.get(source)
-        if last is not None and now - last < self.min_gap:
-            self._violation(
-                now,
-                source,
-                ViolationKind.GAP,
-                f"{now - last:.3f} s after the previous request (minimum {self.min_gap} s)",
-                method,
-            )
-        self._last_request[source] = now
+        last = self._last_request.get(source[0])
+        if last is not None:
+            gap = now - last
+            if self.smallest_gap is None or gap < self.smallest_gap:
+                self.smallest_gap = gap
+            if gap < self.min_gap:
+                self._violation(
+                    now,
+                    source,
+                    ViolationKind.GAP,
+                    f"{gap:.3f} s after the previous request from {source[0]} "
+                    f"(minimum {self.min_gap} s)",
+                    method,
+                )
+        self._last_request[source[0]] = max(now, last if last is not None else now)
         if now < self._busy_until:
             self._violation(
                 now,
@@ -512,10 +499,10 @@ class SimulatedBattery:
         self._pending.add(handle)
 
     def _transmit(self, payload: bytes, destination: Address) -> None:
-        if self._transport is None:
+        if self._endpoint is None:
             return
         try:
-            self._transport.sendto(payload, destination)
+            self._endpoint.sendto(payload, destination)
             self.replies_sent += 1
         except OSError:
             self.send_errors += 1

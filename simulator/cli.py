@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from .battery import DEFAULT_MIN_GAP, DEFAULT_PORT, SimulatedBattery
 from .clock import ScaledClock
@@ -128,7 +130,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="print every request and violation"
     )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="on exit, write each battery's requests, violations and smallest gap as JSON",
+    )
     return parser
+
+
+def safety_report(battery: SimulatedBattery) -> dict[str, object]:
+    """What a test asserts on: every breach of the device rules, and the closest two requests
+    from one client address came (kernel arrival times)."""
+    return {
+        "ble_mac": battery.ble_mac,
+        "host": battery.host,
+        "port": battery.port,
+        "requests": battery.requests_total,
+        "methods": sorted({str(record.method) for record in battery.requests}),
+        "smallest_gap": battery.smallest_gap,
+        "violations": [
+            {
+                "kind": str(violation.kind),
+                "method": violation.method,
+                "source": f"{violation.source[0]}:{violation.source[1]}",
+                "detail": violation.detail,
+            }
+            for violation in battery.violations
+        ],
+    }
 
 
 def _list_profiles() -> None:
@@ -214,6 +244,9 @@ async def serve(args: argparse.Namespace) -> int:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+    if args.report is not None:
+        report = [safety_report(battery) for battery in simulator]
+        args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     requests = len(simulator.requests)
     violations = simulator.violations
     print(

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from custom_components.marstek_venus.protocol.const import DEFAULT_REQUEST_GAP
+
 from .conftest import Develop
 
 pytestmark = pytest.mark.e2e
@@ -159,3 +161,20 @@ def test_energy_panel_set_up(page: Any, develop: Develop, screenshots: Path) -> 
     page.wait_for_timeout(500)
     page.screenshot(path=screenshots / "energy-setup.png")
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_scans_and_polls_keep_every_batterys_gap(page: Any, develop: Develop) -> None:
+    """Config-flow scans while Home Assistant polls (and, before this test, its start-up scan
+    and the mode writes): no battery got two requests closer than the configured gap."""
+    for _ in range(2):
+        page.goto(f"{develop.url}/config/integrations/dashboard/add?domain=marstek_venus")
+        page.get_by_role("button", name="OK").click()
+        page.get_by_text("Connect to a battery").wait_for()  # shown once the scan is over
+        page.keyboard.press("Escape")
+    for battery in develop.batteries:
+        simulated = develop.simulated(battery["ble_mac"])
+        assert simulated["violations"] == []
+        assert "Marstek.GetDevice" in simulated["methods"]
+        # Kernel arrival times on loopback; the default pause between requests is 1 s.
+        assert simulated["smallest_gap"] is not None
+        assert simulated["smallest_gap"] >= DEFAULT_REQUEST_GAP - 0.002

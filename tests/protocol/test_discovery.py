@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from typing import Any
 
 import pytest
 
 from custom_components.marstek_venus.protocol import (
     MarstekClient,
+    MarstekPortInUseError,
     discover,
     discovery as discovery_module,
     transport,
@@ -59,6 +61,20 @@ async def test_probes_every_port(udp_port: int) -> None:
 
 async def test_nothing_answers(udp_port: int) -> None:
     assert await discover([udp_port], targets=["127.0.0.2"], timeout=1.0) == []
+
+
+async def test_a_port_in_use_does_not_hide_the_others(udp_port: int) -> None:
+    """Another program on one candidate port (Daikin's 30000, say): the rest are scanned."""
+    battery = SimulatedBattery(profile="venus_e3_150", host="127.0.0.2", port=udp_port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        taken = int(squatter.getsockname()[1])
+        async with battery:
+            found = await discover([taken, udp_port], targets=["127.0.0.2"], timeout=2.0)
+        assert [device.ble_mac for device in found] == [battery.ble_mac]
+        # With no port left there is nothing to scan, and the caller is told why.
+        with pytest.raises(MarstekPortInUseError):
+            await discover([taken], targets=["127.0.0.2"], timeout=1.0)
 
 
 async def test_bad_replies_are_ignored(raw_peer: Any, udp_port: int) -> None:

@@ -18,10 +18,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from custom_components.marstek_venus.protocol.const import DEFAULT_REQUEST_GAP
 
 pytestmark = pytest.mark.netns
 
@@ -101,9 +104,26 @@ def lan() -> Iterator[dict[str, str]]:
             subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
 
 
-def test_broadcast_discovery_finds_three_batteries(lan: dict[str, str]) -> None:
+def _in_namespace(namespace: str, *command: str) -> str:
+    """Run a command inside ``namespace`` and return what it printed."""
+    done = subprocess.run(
+        ["ip", "netns", "exec", namespace, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_broadcast_discovery_finds_three_batteries(lan: dict[str, str], tmp_path: Path) -> None:
+    """Real broadcasts find every battery, and no battery ever gets two datagrams closer than
+    the default 1 s gap: not from one round's limited + subnet broadcast (before the fix:
+    1-5 ms apart), not from scans running while one battery is polled."""
     python = sys.executable
     simulators: list[subprocess.Popen[str]] = []
+    reports = [tmp_path / f"battery{index}.json" for index in range(1, len(BATTERIES) + 1)]
     try:
         for index, (profile, mac) in enumerate(BATTERIES, start=1):
             process = subprocess.Popen(
@@ -119,6 +139,8 @@ def test_broadcast_discovery_finds_three_batteries(lan: dict[str, str]) -> None:
                     f"{profile}@0.0.0.0:30000",
                     "--ble-mac",
                     mac,
+                    "--report",
+                    str(reports[index - 1]),
                 ],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
@@ -128,32 +150,44 @@ def test_broadcast_discovery_finds_three_batteries(lan: dict[str, str]) -> None:
             simulators.append(process)
             assert process.stdout is not None
             assert process.stdout.readline(), "simulator did not start"
-        found = subprocess.run(
-            [
-                "ip",
-                "netns",
-                "exec",
-                lan["client"],
-                python,
-                str(ROOT / "scripts" / "_protocol_entry.py"),
-                "discover",
-                "--json",
-                "--timeout",
-                "4",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
+        found = _in_namespace(
+            lan["client"],
+            python,
+            str(ROOT / "scripts" / "_protocol_entry.py"),
+            "discover",
+            "--json",
+            "--timeout",
+            "4",
+        )
+        # Pacing is per process: the next process cannot know when this one last probed.
+        time.sleep(DEFAULT_REQUEST_GAP)
+        # Two more scans while battery 1 is polled at the default pace.
+        scans = _in_namespace(
+            lan["client"],
+            python,
+            str(ROOT / "tests" / "protocol" / "netns_scan_and_poll.py"),
+            f"{SUBNET}.11",
+            "2",
         )
     finally:
         for process in simulators:
             process.terminate()
         for process in simulators:
             process.wait(timeout=10)
-    devices = json.loads(found.stdout)
-    assert sorted((d["ble_mac"], d["host"], d["port"]) for d in devices) == [
+    expected = [
         (mac, f"{SUBNET}.{10 + index}", 30000) for index, (_, mac) in enumerate(BATTERIES, start=1)
     ]
+    devices = json.loads(found)
+    assert sorted((d["ble_mac"], d["host"], d["port"]) for d in devices) == expected
     assert {d["model"] for d in devices} == {"VenusE 3.0", "VenusA", "VenusE"}
+    for scan in json.loads(scans):
+        assert sorted((d["ble_mac"], d["host"], d["port"]) for d in scan) == expected
+
+    for index, path in enumerate(reports, start=1):
+        (report,) = json.loads(path.read_text(encoding="utf-8"))
+        assert report["violations"] == [], f"battery {index}"
+        # The first scan's three rounds at least (later rounds may yield to battery 1's polls).
+        assert report["requests"] >= 3, f"battery {index}"
+        assert report["smallest_gap"] >= DEFAULT_REQUEST_GAP - 0.002, f"battery {index}"
+    (polled,) = json.loads(reports[0].read_text(encoding="utf-8"))
+    assert "ES.GetMode" in polled["methods"]

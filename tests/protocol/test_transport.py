@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import socket
 import time
 from typing import Any
@@ -60,7 +61,11 @@ async def test_request_ids_wrap_to_one(raw_peer: Any, udp_port: int) -> None:
     assert [r["id"] for r in peer.requests] == [0xFFFF, 1]
 
 
-async def test_hostile_datagrams_are_dropped_and_counted(raw_peer: Any, udp_port: int) -> None:
+async def test_hostile_datagrams_are_dropped_and_counted(
+    raw_peer: Any, udp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.marstek_venus.protocol")
+
     def respond(message: dict[str, Any]) -> list[bytes]:
         return [
             b"\x00\xff not json",
@@ -85,6 +90,10 @@ async def test_hostile_datagrams_are_dropped_and_counted(raw_peer: Any, udp_port
     assert drops.echo == 1
     assert drops.unmatched == 1
     assert client.stats.dropped == 1
+    # Each drop is also told at DEBUG, with its reason and sender.
+    dropped = [r.getMessage() for r in caplog.records if "dropped a" in r.getMessage()]
+    assert len(dropped) == 9
+    assert sum("dropped a malformed datagram from 127.0.0.2" in line for line in dropped) == 6
 
 
 async def test_reply_from_a_stranger_is_not_accepted(raw_peer: Any, udp_port: int) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from simulator import Faults, Outcome, ViolationKind
+from simulator import Faults, Outcome, RequestRecord, ViolationKind
 
 from .conftest import BatteryFactory
 from .udp import RawClient
@@ -50,8 +51,24 @@ async def test_gap_below_minimum(make_battery: BatteryFactory, client: RawClient
     assert violation.source == ("127.0.0.1", client.port)
 
 
-async def test_gap_is_per_client(make_battery: BatteryFactory, client: RawClient) -> None:
-    """Two different clients each keeping their own pace do not trip the gap rule."""
+async def test_gap_is_per_client_address(make_battery: BatteryFactory, client: RawClient) -> None:
+    """Two hosts each keeping their own pace do not trip the gap rule."""
+    battery = await make_battery(min_gap=0.2, faults=Faults(reply_to_source_port=True))
+    other = await RawClient("127.0.0.5").open()
+    try:
+        await client.call(battery.address, "ES.GetMode")
+        await other.call(battery.address, "ES.GetMode")
+    finally:
+        other.close()
+    assert battery.violations == []
+    assert battery.smallest_gap is None  # no two requests from one address
+
+
+async def test_gap_counts_every_socket_of_one_address(
+    make_battery: BatteryFactory, client: RawClient
+) -> None:
+    """Two sockets on one host (a scan and a poll, two integrations) share that host's gap:
+    the device's CT mutex sees requests, not source ports."""
     battery = await make_battery(min_gap=0.2, faults=Faults(reply_to_source_port=True))
     other = await RawClient().open()
     try:
@@ -59,7 +76,27 @@ async def test_gap_is_per_client(make_battery: BatteryFactory, client: RawClient
         await other.call(battery.address, "ES.GetMode")
     finally:
         other.close()
+    (violation,) = battery.violations
+    assert violation.kind is ViolationKind.GAP
+    assert violation.source == ("127.0.0.1", other.port)
+    assert battery.smallest_gap is not None
+    assert battery.smallest_gap < 0.2
+
+
+async def test_gaps_are_judged_by_arrival_not_by_a_busy_loop(
+    make_battery: BatteryFactory, client: RawClient
+) -> None:
+    """Two requests that reached the battery 0.3 s apart keep a 0.25 s gap even when the
+    event loop was too busy to read the first before the second had arrived."""
+    battery = await make_battery(min_gap=0.25)
+    client.send(battery.address, "ES.GetMode")
+    time.sleep(0.3)  # noqa: ASYNC251  # the loop is blocked: the battery reads neither yet
+    client.send(battery.address, "ES.GetStatus")
+    await client.receive()
+    await client.receive()
     assert battery.violations == []
+    assert battery.smallest_gap is not None
+    assert 0.29 < battery.smallest_gap < 0.4
 
 
 async def test_concurrent_request(make_battery: BatteryFactory, client: RawClient) -> None:
@@ -189,13 +226,38 @@ HOSTILE = [
 ]
 
 
+# What the battery answers (an error or a result); the other outcomes send nothing.
+ANSWERED = frozenset({Outcome.REPLIED, Outcome.PARSE_ERROR, Outcome.CONTENTION})
+# Only against a hang: waits end when the battery has done its part, however long that takes.
+HANG = 10.0
+
+
+@pytest.mark.parametrize("latency", [0.0, 0.3])
 async def test_hostile_datagrams_never_break_the_device(
-    make_battery: BatteryFactory, client: RawClient
+    make_battery: BatteryFactory, client: RawClient, latency: float
 ) -> None:
-    battery = await make_battery("venus_a_149")
+    """Each hostile datagram is handled (answered or not) and the next request still works.
+
+    Progress is counted, not timed: each datagram is sent once the battery has recorded the
+    one before, and every answer to one (a parse error with id 0, mostly) is taken off the
+    wire before the real request, however late it comes (a loaded machine, or ``latency``),
+    so none can pass for the real request's reply.
+    """
+    battery = await make_battery("venus_a_149", faults=Faults(latency=latency))
+    recorded: asyncio.Queue[RequestRecord] = asyncio.Queue()
+    battery.on_request = recorded.put_nowait
+    answered = 0
     for payload in HOSTILE:
         client.send_raw(payload, battery.address)
-        await client.nothing(0.02)
+        record = await asyncio.wait_for(recorded.get(), HANG)
+        answered += record.outcome in ANSWERED
     assert battery.internal_errors == 0
     assert len(battery.requests) == len(HOSTILE)
-    assert "result" in await client.call(battery.address, "ES.GetMode")
+    for _ in range(answered):
+        await client.receive(HANG)
+
+    request_id = client.send(battery.address, "ES.GetMode")
+    reply, _, _ = await client.receive(HANG)
+    assert reply["id"] == request_id
+    assert "result" in reply
+    assert await client.nothing()

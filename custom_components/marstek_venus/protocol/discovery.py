@@ -8,6 +8,13 @@ custom port ignores probes to 30000, so every candidate port is probed.
 Rather than waiting a fixed ten seconds as other clients do, the probe is repeated a few times
 (the first datagram to a dozing Wi-Fi modem is often lost) and collection ends once no new
 battery has answered for a short quiet period after the last probe.
+
+A probe is a request to every battery it reaches, and the device-safety rules hold for it
+(design.md §3): the limited broadcast 255.255.255.255 and an interface's own broadcast address
+reach the same batteries, so sending both within one round would hand each battery two requests
+milliseconds apart. Each round therefore sends one kind of target only (the interfaces' own
+broadcasts, or the limited broadcast, or unicast addresses), the kinds take turns across
+rounds, and every round waits until each battery's gap has passed (pacing.py).
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ import json
 import logging
 import socket
 import struct
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,8 +39,9 @@ from .transport import SharedSocket, acquire_socket, release_socket
 _LOGGER = logging.getLogger(__name__)
 
 LIMITED_BROADCAST = "255.255.255.255"
-# Probe times relative to the start: three probes, spaced by the default request gap (a probe
-# reaches every battery on the port, including ones whose own gap we do not know yet).
+# Earliest probe times relative to the start: three rounds, at least the default request gap
+# apart (a probe reaches batteries whose own gap we do not know yet). The pacer may hold a
+# round back further while a known battery's gap has not passed.
 PROBE_SCHEDULE = (0.0, DEFAULT_REQUEST_GAP, 2 * DEFAULT_REQUEST_GAP)
 QUIET_PERIOD = 0.6
 _SIOCGIFBRDADDR = 0x8919
@@ -54,6 +61,7 @@ async def discover(
     ``timeout``, and de-duplicated by BLE MAC.
     """
     target_list = list(dict.fromkeys(targets)) if targets is not None else broadcast_targets()
+    rounds = probe_rounds(target_list, interface_broadcast_addresses())
     local_host = (
         "127.0.0.1"
         if target_list and all(ipaddress.IPv4Address(t).is_loopback for t in target_list)
@@ -62,11 +70,17 @@ async def discover(
     collector = _Collector()
     sockets: list[SharedSocket] = []
     try:
-        for port in dict.fromkeys(ports):
-            sockets.append(await acquire_socket(local_host, port))
-        await asyncio.gather(
-            *(_probe(shared, target_list, timeout, collector) for shared in sockets)
-        )
+        port_list = list(dict.fromkeys(ports))
+        for index, port in enumerate(port_list):
+            try:
+                sockets.append(await acquire_socket(local_host, port))
+            except MarstekConnectionError as err:
+                # One port taken by another program must not hide the batteries on the
+                # others; with none left there is nothing to scan, and the caller hears why.
+                if not sockets and index == len(port_list) - 1:
+                    raise
+                _LOGGER.debug("Discovery skips port %s: %s", port, err)
+        await asyncio.gather(*(_probe(shared, rounds, timeout, collector) for shared in sockets))
     finally:
         for shared in sockets:
             release_socket(shared)
@@ -94,14 +108,37 @@ class _Collector:
         # The same battery answers the limited and the subnet broadcast: keep the first.
         if device.ble_mac not in self.found:
             self.found[device.ble_mac] = device
-            self.last_new = time.monotonic()
+            self.last_new = asyncio.get_running_loop().time()
+
+
+def probe_rounds(targets: list[str], interface_broadcasts: Iterable[str]) -> list[list[str]]:
+    """The targets of each probe round: one kind of target per round, kinds taking turns.
+
+    Within one kind, two targets never reach the same battery: each interface broadcast covers
+    its own subnet, each unicast address one battery. Across kinds they may (255.255.255.255
+    and the subnet's broadcast reach the same batteries), so kinds never share a round.
+    """
+    directed = set(interface_broadcasts)
+    kinds = [
+        [target for target in targets if target in directed],
+        [target for target in targets if target == LIMITED_BROADCAST],
+        [target for target in targets if target not in directed and target != LIMITED_BROADCAST],
+    ]
+    kinds = [kind for kind in kinds if kind]
+    if not kinds:
+        return []
+    return [kinds[index % len(kinds)] for index in range(len(PROBE_SCHEDULE))]
 
 
 async def _probe(
-    shared: SharedSocket, targets: list[str], timeout: float, collector: _Collector
+    shared: SharedSocket, rounds: list[list[str]], timeout: float, collector: _Collector
 ) -> None:
-    """Probe one port on the schedule and collect replies until quiet or the deadline."""
-    start = time.monotonic()
+    """Probe one port on the schedule and collect replies until quiet or the deadline.
+
+    Every wait is on the event loop's clock, as the pacer's are (a virtual-time loop too).
+    """
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     deadline = start + timeout
     request_id = shared.next_request_id()
     payload = json.dumps(
@@ -113,21 +150,23 @@ async def _probe(
         collector.add(shared.port, message, host)
 
     with shared.listen(request_id, listener):
-        for offset in PROBE_SCHEDULE:
+        for offset, targets in zip(PROBE_SCHEDULE, rounds, strict=False):
             if start + offset >= deadline:
                 break
-            delay = start + offset - time.monotonic()
+            delay = start + offset - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             async with shared.exclusive():
+                if loop.time() >= deadline:
+                    break  # held back by busy batteries until there is no time left to listen
                 for target in targets:
                     try:
                         shared.send(payload, target, probe=True)
                     except MarstekConnectionError as err:
                         # No route to one broadcast domain must not stop the others.
                         _LOGGER.debug("Discovery probe to %s failed: %s", target, err)
-        last_probe = time.monotonic()
-        while (now := time.monotonic()) < deadline:
+        last_probe = loop.time()
+        while (now := loop.time()) < deadline:
             if now - max(last_probe, collector.last_new) >= QUIET_PERIOD:
                 break
             await asyncio.sleep(0.05)

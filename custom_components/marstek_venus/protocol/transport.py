@@ -20,13 +20,14 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .const import MAX_REQUEST_ID, MIN_REQUEST_GAP
 from .errors import MarstekConnectionError, MarstekInvalidHostError, MarstekPortInUseError
 from .models import RequestStats
+from .pacing import current_pacer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,15 +36,7 @@ _LOGGER = logging.getLogger(__name__)
 MAX_DATAGRAM_SIZE = 4096
 
 type DiscoveryListener = Callable[[dict[str, Any], str], None]
-
-# When we last sent anything to each device (host, port), and when we last probed a port.
-# Pacing lives here rather than in a socket or a client so that it holds across all of them:
-# a client that reconnects (an integration reload, a CLI run right after another) and a
-# discovery probe (which reaches every battery on the port) all count against the gap.
-_SENT: dict[tuple[str, int], float] = {}
-_PROBED: dict[int, float] = {}
-_SENT_MEMORY = 60.0  # seconds; far longer than any gap
-_NEVER = float("-inf")
+type DropReason = Literal["malformed", "oversized", "echo", "stranger", "unmatched"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,24 +61,33 @@ class DropCounters:
 
 @dataclass(slots=True)
 class DeviceChannel:
-    """Pacing state of one device: a lock (one request in flight) and the last send time."""
+    """Pacing state of one device: a lock (one request in flight) and its users' gaps."""
 
     host: str
     port: int
-    gap: float
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     stats: RequestStats = field(default_factory=RequestStats)
+    # The gap of each client using the channel now; the widest holds. A client that leaves
+    # (an entry reloading with a shorter pause) takes its gap with it.
+    gaps: list[float] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float:
+        """Seconds between two requests to this device: the widest any current user keeps."""
+        return max(self.gaps, default=MIN_REQUEST_GAP)
 
     @property
     def last_sent(self) -> float:
         """When this device last got a datagram from us: a request or a discovery probe."""
-        return max(_SENT.get((self.host, self.port), _NEVER), _PROBED.get(self.port, _NEVER))
+        return current_pacer().last_sent(self.host, self.port)
 
     async def wait_turn(self) -> None:
-        """Sleep until the minimum gap since the previous request to this device has passed."""
-        delay = self.last_sent + self.gap - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        """Sleep until the gap since the previous datagram to this device has passed.
+
+        Send right after this returns, with no await in between: then nobody (a probe,
+        another entry) can slip a datagram in.
+        """
+        await current_pacer().wait_unicast(self.host, self.port, self.gap)
 
 
 def validate_host(host: str) -> str:
@@ -151,7 +153,7 @@ class SharedSocket(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         host = str(addr[0])
-        message = self._parse(data)
+        message = self._parse(data, host)
         if message is None:
             return
         request_id = message["id"]
@@ -172,33 +174,45 @@ class SharedSocket(asyncio.DatagramProtocol):
             return
         channel = self._channels.get(host)
         if channel is None:
-            self.drops.stranger += 1
+            self._drop("stranger", host, data)
             return
-        self.drops.unmatched += 1
+        self._drop("unmatched", host, data)
         channel.stats.dropped += 1
 
-    def _parse(self, data: bytes) -> dict[str, Any] | None:
+    def _drop(self, reason: DropReason, host: str, data: bytes) -> None:
+        """Count a datagram thrown away, by reason (diagnostics show the counters)."""
+        setattr(self.drops, reason, getattr(self.drops, reason) + 1)
+        _LOGGER.debug(
+            "Port %s dropped a %s datagram from %s (%d bytes): %r",
+            self.port,
+            reason,
+            host,
+            len(data),
+            data[:60],
+        )
+
+    def _parse(self, data: bytes, host: str) -> dict[str, Any] | None:
         """Decode one datagram into a reply object, or count why it was dropped."""
         if len(data) > MAX_DATAGRAM_SIZE:
-            self.drops.oversized += 1
+            self._drop("oversized", host, data)
             return None
         try:
             message = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            self.drops.malformed += 1
+            self._drop("malformed", host, data)
             return None
         if not isinstance(message, dict):
-            self.drops.malformed += 1
+            self._drop("malformed", host, data)
             return None
         if "method" in message and "result" not in message and "error" not in message:
-            self.drops.echo += 1
+            self._drop("echo", host, data)
             return None
         request_id = message.get("id")
         if isinstance(request_id, bool) or not isinstance(request_id, int):
-            self.drops.malformed += 1
+            self._drop("malformed", host, data)
             return None
         if "result" not in message and "error" not in message:
-            self.drops.malformed += 1
+            self._drop("malformed", host, data)
             return None
         return message
 
@@ -209,14 +223,21 @@ class SharedSocket(asyncio.DatagramProtocol):
         return self._transport is not None and not self._transport.is_closing()
 
     def channel(self, host: str, gap: float) -> DeviceChannel:
-        """The pacing channel of ``host``; the widest gap asked for by any user wins."""
-        gap = max(gap, MIN_REQUEST_GAP)
+        """Join the pacing channel of ``host`` with ``gap``; the widest gap of its users wins.
+
+        Every ``channel()`` call is one user until the matching ``leave()``.
+        """
         channel = self._channels.get(host)
         if channel is None:
-            channel = self._channels[host] = DeviceChannel(host, self.port, gap)
-        else:
-            channel.gap = max(channel.gap, gap)
+            channel = self._channels[host] = DeviceChannel(host, self.port)
+        channel.gaps.append(max(gap, MIN_REQUEST_GAP))
         return channel
+
+    def leave(self, channel: DeviceChannel, gap: float) -> None:
+        """A user of ``channel`` is done: its gap no longer counts (its statistics stay)."""
+        gap = max(gap, MIN_REQUEST_GAP)
+        if gap in channel.gaps:
+            channel.gaps.remove(gap)
 
     def next_request_id(self) -> int:
         """Ids cycle 1..65535: the firmware keeps them as uint16 and 0 marks parse errors."""
@@ -239,7 +260,9 @@ class SharedSocket(asyncio.DatagramProtocol):
         """Send one datagram to ``host`` at our port, and log it for pacing.
 
         A ``probe`` (discovery) may reach every battery on the port, so it counts as a
-        request to each of them. An empty datagram freezes some firmware: it is refused.
+        request to each of them; otherwise ``host``'s next request keeps its channel's gap
+        (the pacer's floor for a host without one). An empty datagram freezes some firmware:
+        it is refused.
         """
         if not payload:
             raise ValueError("refusing to send an empty datagram")
@@ -249,14 +272,11 @@ class SharedSocket(asyncio.DatagramProtocol):
             self._transport.sendto(payload, (host, self.port))
         except OSError as err:
             raise MarstekConnectionError(f"cannot send to {host}: {err}") from err
-        now = time.monotonic()
         if probe:
-            _PROBED[self.port] = now
+            current_pacer().broadcast(self.port)
         else:
-            _SENT[(host, self.port)] = now
-        if len(_SENT) > 1024:
-            for key in [key for key, sent in _SENT.items() if now - sent > _SENT_MEMORY]:
-                del _SENT[key]
+            channel = self._channels.get(host)
+            current_pacer().sent(host, self.port, channel.gap if channel is not None else 0.0)
 
     @contextmanager
     def listen(self, request_id: int, listener: DiscoveryListener) -> Iterator[None]:
@@ -269,33 +289,15 @@ class SharedSocket(asyncio.DatagramProtocol):
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
-        """Hold every device's turn on this socket, e.g. while a broadcast is out.
+        """Wait for, and hold, a moment when a probe on this port keeps every battery's gap.
 
-        A broadcast reaches every battery on the port, so it must respect each one's
-        one-request-in-flight rule and gap like any other request.
+        A broadcast reaches every battery on the port, so it counts as a request to each of
+        them (pacing.py). It does not wait for replies still outstanding: the gap already
+        keeps it clear of the device's busy window, and waiting for the locks of dozens of
+        batteries polled in turn (or of one timing out) would stall polling and the scan alike.
         """
-        async with AsyncExitStack() as stack:
-            # Two scans at once (the background scan and a config flow) must not probe
-            # together: with no channel to lock for a device not yet known, this is the
-            # only thing that orders them.
-            await stack.enter_async_context(self._probe_lock)
-            channels = sorted(self._channels.values(), key=lambda channel: channel.host)
-            for channel in channels:
-                await stack.enter_async_context(channel.lock)
-            for channel in channels:
-                await channel.wait_turn()
-            # Devices this socket has no channel for may have been sent to moments ago, by an
-            # earlier socket on the port (an entry reloading) or by the previous probe: leave
-            # them the minimum gap too.
-            latest = max(
-                [
-                    _PROBED.get(self.port, _NEVER),
-                    *(sent for (_, port), sent in _SENT.items() if port == self.port),
-                ]
-            )
-            delay = latest + MIN_REQUEST_GAP - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        # Two scans at once (the background scan and a config flow) take turns.
+        async with self._probe_lock, current_pacer().broadcast_turn(self.port):
             yield
 
     # Life cycle
