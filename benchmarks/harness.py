@@ -96,13 +96,15 @@ def free_udp_port(hosts: tuple[str, ...] = ("127.0.0.1",)) -> int:
 @contextmanager
 def accelerated(factor: float) -> Iterator[None]:
     """Divide the library's real-time constants by ``factor`` inside the block."""
-    from custom_components.marstek_venus.protocol import client, discovery, transport
+    from custom_components.marstek_venus.protocol import client, discovery, pacing, transport
 
     if factor <= 0:
         raise ValueError("the acceleration factor must be positive")
     # (module, global name): the constants of real time that pacing and retries are built on.
-    constants = (
+    constants: tuple[tuple[object, str], ...] = (
         (transport, "MIN_REQUEST_GAP"),
+        (pacing, "MIN_REQUEST_GAP"),
+        (pacing, "PROBE_GAP"),
         (client, "RESEND_AFTER"),
         (client, "VERIFY_SETTLE"),
         (discovery, "QUIET_PERIOD"),

@@ -229,7 +229,9 @@ class Injector:
     async def run(self) -> None:
         rng = random.Random(self.seed)
         loop = asyncio.get_running_loop()
-        tick = 0.01
+        # Every 10 ms, or once per datagram when they are rarer: a long soak on a virtual
+        # clock would otherwise spend its time waking up for nothing.
+        tick = 1.0 / self.rate if 0 < self.rate < 100 else 0.01
         owed = 0.0
         while True:
             await asyncio.sleep(tick)

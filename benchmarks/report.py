@@ -103,14 +103,17 @@ def poll_fresh_table(result: dict[str, Any]) -> str:
 
 
 def device_load_table(result: dict[str, Any]) -> str:
+    """What the batteries received while polled and scanned: probes count like any request."""
     headers = [
         "loss",
         "library",
-        "requests per fresh reading",
+        "requests per battery per cycle (of them probes)",
         "÷ ours",
+        "poll requests per fresh reading",
         "most requests in 10 s",
         "smallest gap",
         "safety violations",
+        "scans (batteries found)",
     ]
     rows = []
     for loss in _losses(result, "poll"):
@@ -119,21 +122,45 @@ def device_load_table(result: dict[str, Any]) -> str:
             item = _by_loss(result, lib, "poll").get(loss)
             if item is None:
                 continue
+            per_cycle = item.get("requests_per_battery_cycle")
+            probes = item.get("probes_per_battery_cycle")
             per_read = item["requests_per_fresh_read"]
             rows.append(
                 [
                     loss_label(loss),
                     lib,
-                    MISSING if per_read is None else f"{per_read:.2f}",
+                    MISSING
+                    if per_cycle is None
+                    else f"{per_cycle:.2f} ({MISSING if probes is None else f'{probes:.2f}'})",
                     ""
                     if lib == "ours" or ours is None
-                    else ratio(per_read, ours["requests_per_fresh_read"]),
+                    else ratio(per_cycle, ours.get("requests_per_battery_cycle")),
+                    MISSING if per_read is None else f"{per_read:.2f}",
                     str(item["peak_requests_per_10s"]),
                     millis(item["smallest_gap"]),
                     _violations(item["violations"]),
+                    _scans(item),
                 ]
             )
     return table(headers, rows)
+
+
+def _scans(item: dict[str, Any]) -> str:
+    """How many scans ran during the poll, and how many batteries each found."""
+    if "scan_every" not in item:
+        return MISSING  # results from before scans were part of the poll scenario
+    if item["scans"] is None:
+        return "n/a (no loopback discovery)"
+    found: list[int] = item["scan_found"]
+    targets: int = item["scan_targets"]
+    errors = f", {item['scan_errors']} failed" if item["scan_errors"] else ""
+    if not found:
+        return f"{item['scans']}{errors}"
+    if min(found) == max(found) == targets:
+        return f"{item['scans']} (all {targets}{errors})"
+    low, high = min(found), max(found)
+    span = str(low) if low == high else f"{low}\u2013{high}"
+    return f"{item['scans']} ({span} of {targets}{errors})"
 
 
 def _violations(counts: dict[str, int]) -> str:
@@ -259,7 +286,8 @@ def render(result: dict[str, Any]) -> str:
             poll_time_table(result),
             "### Poll cycle: share of cycles with fresh values for every field",
             poll_fresh_table(result),
-            "### Device load (poll scenario)",
+            "### Device load (poll scenario, a discovery scan at its start and every "
+            f"{plan.get('scan_every', 20.0):.0f} s)",
             device_load_table(result),
         ]
     if any(result["libraries"][lib].get("write") for lib in libs):

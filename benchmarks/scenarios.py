@@ -3,6 +3,9 @@
 Each scenario starts its own simulated batteries (``venus_e3_150``, stable firmware) on loopback
 addresses of its own, lets the library identify them without faults, clears the batteries'
 records, and only then switches loss and latency on, so set-up traffic is never measured.
+Every poll and write run has a device port of its own: one run's discovery probes and pacing
+never hold up another's batteries. While a fleet is polled, the library's own discovery scans
+it every ``Plan.scan_every`` seconds (load.py); the device load includes those probes.
 
 ``python -m benchmarks.scenarios --libs aiomarstek,py-marstek`` runs the scenarios in this
 interpreter and prints the results as JSON; ``benchmarks/run_all`` uses it to run the PyPI
@@ -26,7 +29,8 @@ from simulator import Faults, SimulatedBattery, Simulator
 
 from .adapters import FAST_TIER, LIBRARIES, Adapter, installed
 from .harness import LoopLag, free_udp_port, loopback
-from .stats import Summary, group_times, peak_count, smallest_gap
+from .load import Scanner, device_load
+from .stats import Summary
 
 PROFILE = "venus_e3_150"
 # Address bases (127.<base>.x.y) per library, so the processes of one run never collide.
@@ -35,7 +39,6 @@ POLL_BLOCK, WRITE_BLOCK, DISCOVERY_BLOCK = 0, 10, 20
 # s between two writes to one battery (a person clicking, not a burst); never shorter than
 # the library's own idle gap, so a write does not start by waiting for the previous one.
 WRITE_PAUSE = 2.0
-PEAK_WINDOW = 10.0  # s, for the largest request rate
 
 
 @dataclass(slots=True)
@@ -52,6 +55,8 @@ class Plan:
     write_batteries: int = 10
     writes: int = 10
     discovery_sizes: tuple[int, ...] = (1, 10, 50)
+    # s between two discovery scans while the poll scenario runs (the first at its start).
+    scan_every: float = 20.0
     seed: int = 1
     phases: tuple[str, ...] = ("discovery", "poll", "write")
 
@@ -65,6 +70,7 @@ class Plan:
             write_batteries=3,
             writes=4,
             discovery_sizes=(1, 10),
+            scan_every=5.0,
         )
 
     def sizes_for(self, lib: str) -> tuple[int, int]:
@@ -117,28 +123,13 @@ def _apply_network(batteries: list[SimulatedBattery], plan: Plan, loss: float) -
         battery.faults.jitter = plan.jitter
 
 
-def _device_load(batteries: list[SimulatedBattery]) -> dict[str, Any]:
-    """Requests, smallest gap, peak rate and safety violations seen by the batteries."""
-    requests = [record for battery in batteries for record in battery.requests]
-    by_source = group_times(
-        ((record.source, id(b)), record.time) for b in batteries for record in b.requests
-    )
-    peak = max(
-        (peak_count([r.time for r in b.requests], PEAK_WINDOW) for b in batteries), default=0
-    )
-    violations = Counter(str(v.kind) for battery in batteries for v in battery.violations)
-    return {
-        "requests": len(requests),
-        "smallest_gap": smallest_gap(by_source),
-        "peak_requests_per_10s": peak,
-        "violations": dict(violations),
-    }
-
-
 async def run_poll(lib: str, plan: Plan, loss: float, level: int, port: int) -> dict[str, Any]:
-    """Poll cycles back to back (with the library's idle gap between them) on many batteries."""
+    """Poll cycles back to back (with the library's idle gap between them) on many batteries,
+    while the library's own discovery scans them every ``plan.scan_every`` seconds."""
     count, cycles = plan.sizes_for(lib)
     sim, adapter, batteries = await _fleet(lib, plan, POLL_BLOCK + level, count, port)
+    scanner = Scanner(adapter, [battery.host for battery in batteries], plan.scan_every)
+    polls_done = asyncio.Event()
     times: list[float] = []
     fresh_all = reads_ok = 0
     per_method: Counter[str] = Counter()
@@ -159,12 +150,17 @@ async def run_poll(lib: str, plan: Plan, loss: float, level: int, port: int) -> 
     started = time.monotonic()
     try:
         _apply_network(batteries, plan, loss)
-        await asyncio.gather(*(battery_loop(battery) for battery in batteries))
+        scans = asyncio.create_task(scanner.run(polls_done))
+        try:
+            await asyncio.gather(*(battery_loop(battery) for battery in batteries))
+        finally:
+            polls_done.set()
+            await scans  # a scan under way runs to its end: its probes are load too
     finally:
         await adapter.close()
         await sim.stop()
     total = count * cycles
-    load = _device_load(batteries)
+    load = device_load(batteries)
     return {
         "loss": loss,
         "batteries": count,
@@ -176,8 +172,14 @@ async def run_poll(lib: str, plan: Plan, loss: float, level: int, port: int) -> 
         "reads": total * len(FAST_TIER),
         "reads_ok": reads_ok,
         "reads_ok_by_method": dict(per_method),
-        "requests_per_fresh_read": load["requests"] / reads_ok if reads_ok else None,
+        # Polls only, comparable with runs without scans; the next one counts every request.
+        "requests_per_fresh_read": (load["requests"] - load["probes"]) / reads_ok
+        if reads_ok
+        else None,
+        "requests_per_battery_cycle": load["requests"] / total if total else None,
+        "probes_per_battery_cycle": load["probes"] / total if total else None,
         "seconds": time.monotonic() - started,
+        **scanner.as_dict(),
         **load,
     }
 
@@ -216,7 +218,7 @@ async def run_write(lib: str, plan: Plan, loss: float, level: int, port: int) ->
         await adapter.close()
         await sim.stop()
     total = plan.write_batteries * plan.writes
-    load = _device_load(batteries)
+    load = device_load(batteries)
     return {
         "loss": loss,
         "writes": total,
@@ -259,6 +261,14 @@ async def run_discovery(lib: str, plan: Plan, size: int, index: int) -> dict[str
     return {"batteries": size, "found": found, "seconds": elapsed, "violations": dict(violations)}
 
 
+def _distinct_ports(count: int) -> list[int]:
+    ports: list[int] = []
+    while len(ports) < count:
+        if (port := free_udp_port()) not in ports:
+            ports.append(port)
+    return ports
+
+
 async def run_library(lib: str, plan: Plan) -> dict[str, Any]:
     """Every phase of ``plan`` for one library; loss levels run in parallel."""
     cls = LIBRARIES[lib]
@@ -272,11 +282,12 @@ async def run_library(lib: str, plan: Plan) -> dict[str, Any]:
                 for index, size in enumerate(plan.discovery_sizes)
             ]
     jobs: list[Awaitable[dict[str, Any]]] = []
-    port = free_udp_port()
+    # A port per run: a scan on one fleet must not hold up the batteries of another run.
+    ports = iter(_distinct_ports(2 * len(plan.losses)))
     if "poll" in plan.phases:
-        jobs += [run_poll(lib, plan, loss, n, port) for n, loss in enumerate(plan.losses)]
+        jobs += [run_poll(lib, plan, loss, n, next(ports)) for n, loss in enumerate(plan.losses)]
     if "write" in plan.phases:
-        jobs += [run_write(lib, plan, loss, n, port) for n, loss in enumerate(plan.losses)]
+        jobs += [run_write(lib, plan, loss, n, next(ports)) for n, loss in enumerate(plan.losses)]
     done = await asyncio.gather(*jobs)
     result["poll"] = [item for item in done if "cycles" in item]
     result["write"] = [item for item in done if "writes" in item]
@@ -317,7 +328,7 @@ def plan_from_args(args: argparse.Namespace) -> Plan:
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (~1 minute)")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (~2 minutes)")
     parser.add_argument("--cycles", type=int, help="poll cycles per battery (every library)")
     parser.add_argument("--batteries", type=int, help="batteries per loss level in the poll")
     parser.add_argument("--phases", help="comma-separated subset of discovery,poll,write")

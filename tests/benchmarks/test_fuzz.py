@@ -47,8 +47,8 @@ async def test_a_decoder_raising_a_foreign_exception_is_reported(
 async def test_a_datagram_counted_twice_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     parse = SharedSocket._parse
 
-    def double_counting(self: SharedSocket, data: bytes) -> dict[str, Any] | None:
-        message = parse(self, data)
+    def double_counting(self: SharedSocket, data: bytes, host: str) -> dict[str, Any] | None:
+        message = parse(self, data, host)
         if message is None:
             self.drops.malformed += 1
         return message
