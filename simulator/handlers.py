@@ -108,6 +108,9 @@ class DeviceLogic:
         self.physics = physics
         self.identity = identity
         self.rejected_writes: set[str] = set()  # methods whose first write was refused
+        # Every write the firmware carried out, in order, as (method, params). A write whose
+        # reply was lost and that a client sends again runs twice: tests count these.
+        self.executed_writes: list[tuple[str, dict[str, object]]] = []
 
     def handle(self, method: str, params: object, *, reject_first_write: bool = False) -> Answer:
         """Answer `method`; None means the device stays silent."""
@@ -126,7 +129,10 @@ class DeviceLogic:
             if reject_first_write and method not in self.rejected_writes:
                 self.rejected_writes.add(method)
                 return encode.set_result(instance, False)  # "busy"
-            return self._write(method, args, instance)
+            answer = self._write(method, args, instance)
+            if isinstance(answer, dict) and answer.get("set_result") is True:
+                self.executed_writes.append((method, args))
+            return answer
         return self._read(method, args, instance)
 
     def _read(self, method: str, args: dict[str, object], instance: int) -> Answer:

@@ -101,6 +101,9 @@ class DeviceProfile:
     firmware: int  # Marstek.GetDevice `ver`
     src_prefix: str  # reply `src` is f"{src_prefix}-{ble_mac}"
     rated_capacity: float  # Wh
+    # AC limits of the inverter. ES.SetMode accepts up to ±2500 W on every model; the physics
+    # then delivers no more than these, as a real unit does (a Venus A asked for 2000 W
+    # delivered 1200 W in issue 9).
     max_charge: int  # W the inverter can absorb
     max_discharge: int  # W the inverter can deliver
     pv_channels: int = 0  # 4 on Venus A / D
@@ -126,7 +129,9 @@ class DeviceProfile:
     pre_stable: bool = False  # below the stable line: reset-prone, may duplicate replies
     passive_supported: bool = True  # Venus Mini 300 answers set_result:false
     manual_power_ignored: bool = False  # Venus Mini 300 accepts Manual but ignores `power`
-    ups_supported: bool = True  # UPS via ES.SetMode; -32601 otherwise
+    # UPS via ES.SetMode, accepted from 147 on Venus E 3.0, A and D (support matrix); -32601
+    # otherwise.
+    ups_supported: bool = True
 
     def supports(self, method: str) -> bool:
         """True when this firmware implements `method`."""
@@ -157,7 +162,7 @@ _E3_BASE: Final = DeviceProfile(
     firmware=150,
     src_prefix="VenusE 3.0",
     rated_capacity=5120.0,
-    max_charge=2500,
+    max_charge=2500,  # 2.5 kW both ways (the app can cap the output at 800 W; not modelled)
     max_discharge=2500,
     unsupported={PV_STATUS: _PV_NOT_FOUND, **_NO_WIFI_CONFIG},
     wifi_mac_is_bssid=True,
@@ -171,8 +176,8 @@ _A_BASE: Final = DeviceProfile(
     firmware=149,
     src_prefix="VenusA",
     rated_capacity=2080.0,
-    max_charge=1200,
-    max_discharge=800,
+    max_charge=1200,  # 1.2 kW class ("1200 VA" in Set.Ver); 1500 W needs an app setting
+    max_discharge=1200,
     pv_channels=4,
     pv_peak=450.0,
     unsupported={**_NO_WIFI_CONFIG},
@@ -187,7 +192,7 @@ _HMG50_BASE: Final = DeviceProfile(
     firmware=153,
     src_prefix="VenusE",
     rated_capacity=5120.0,
-    max_charge=2500,
+    max_charge=2500,  # the HMG-50 control loop clamps at ±2500 W
     max_discharge=2500,
     unsupported=_HMG50_153,
     bat_capacity_factor=100.0,
@@ -256,8 +261,11 @@ _PROFILE_LIST: Final = (
     replace(
         _A_BASE,
         key="venus_a_149",
-        description="Venus A fw 149: pv1 in 0.1 W, total_pv_energy in 0.01 kWh",
+        description="Venus A fw 149: pv1 in 0.1 W, total_pv_energy in 0.01 kWh, EM energy 0",
         firmware=149,
+        # EM.GetStatus / ES.GetMode input/output_energy stay 0 while the CT measures flow
+        # (issue 9's acceptance run: 29.5 minutes of metered import and export, counters 0).
+        em_energy=False,
         pre_stable=True,
     ),
     replace(
@@ -268,6 +276,9 @@ _PROFILE_LIST: Final = (
         device="VenusD",
         src_prefix="VenusD",
         firmware=150,
+        # VNSD-0 default setpoint clamps: +2200 W out, -800 W in (meter-emulation notes §3).
+        max_charge=800,
+        max_discharge=2200,
     ),
     replace(
         _HMG50_BASE,
@@ -292,7 +303,7 @@ _PROFILE_LIST: Final = (
         device="VenusC",
         src_prefix="VenusC",
         rated_capacity=2560.0,
-        max_discharge=800,
+        max_discharge=800,  # 800 W output class; charging like the E 2.0
         getdevice_macs=False,
     ),
     DeviceProfile(
@@ -303,7 +314,7 @@ _PROFILE_LIST: Final = (
         firmware=300,
         src_prefix="VNSEM-0",
         rated_capacity=2048.0,
-        max_charge=800,
+        max_charge=1500,  # charges at 1.5 kW out of the box; 800 W plug-in output
         max_discharge=800,
         unsupported={PV_STATUS: _NOT_FOUND, **_NO_DESTRUCTIVE, **_NO_WIFI_CONFIG},
         manual_slots=6,

@@ -26,6 +26,7 @@ from homeassistant.components.blueprint import Blueprint, BlueprintInputs
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import yaml as yaml_util
@@ -33,6 +34,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.marstek_venus.const import CONF_REQUEST_GAP, DOMAIN
 from custom_components.marstek_venus.modes import MODE_OPTIONS
+from custom_components.marstek_venus.schedule import parse_days
 from simulator import Mode as SimMode, SimulatedBattery
 
 REPO = Path(__file__).resolve().parent.parent
@@ -102,6 +104,43 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
             yield from _walk(value)
 
 
+def _bad_days(data: Any) -> list[Any]:
+    """Literal ``days`` of schedule actions that the action would refuse.
+
+    The same parser as the action and the period-days select (schedule.parse_days): whole day
+    names, a list or comma-separated. Templates and ``!input`` values are checked by the
+    action when the automation runs.
+    """
+    bad: list[Any] = []
+    for node in _walk(data):
+        if node.get("action") != f"{DOMAIN}.set_manual_schedule":
+            continue
+        fields = node.get("data", {})
+        for item in [fields, *fields.get("periods", [])]:
+            days = item.get("days") if isinstance(item, dict) else None
+            if not isinstance(days, str | list) or "{{" in str(days):
+                continue
+            try:
+                parse_days(days)
+            except ServiceValidationError:
+                bad.append(days)
+    return bad
+
+
+def test_days_check_finds_what_the_action_refuses() -> None:
+    """The blueprint check holds blueprints to the action's rule for day names."""
+    action = f"{DOMAIN}.set_manual_schedule"
+    data = {
+        "actions": [
+            {"action": action, "data": {"days": "mon,tue"}},
+            {"action": action, "data": {"days": "monkey"}},
+            {"action": action, "data": {"periods": [{"days": ["sat", "sunshine"]}]}},
+            {"action": action, "data": {"days": "{{ wanted_days }}"}},
+        ]
+    }
+    assert _bad_days(data) == ["monkey", ["sat", "sunshine"]]
+
+
 def test_every_blueprint_is_tested() -> None:
     assert _files() == sorted(EXAMPLE_INPUTS)
 
@@ -132,6 +171,7 @@ def test_blueprint_references(name: str) -> None:
     translations = json.loads((INTEGRATION / "translations" / "en.json").read_text("utf-8"))
     actions = [node for node in _walk(blueprint.data) if "action" in node]
     assert actions
+    assert _bad_days(blueprint.data) == []
     for node in actions:
         domain, _, service = str(node["action"]).partition(".")
         if domain == DOMAIN:
@@ -194,12 +234,22 @@ async def _automation(hass: HomeAssistant, name: str) -> AsyncIterator[None]:
 
 
 @pytest.fixture
+def battery_profile() -> str:
+    """The simulated model; a test may parametrize it."""
+    return "venus_e3_150"
+
+
+@pytest.fixture
 async def battery(
-    hass: HomeAssistant, enable_custom_integrations: None, socket_enabled: None
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    socket_enabled: None,
+    battery_profile: str,
 ) -> Any:
-    """A simulated Venus E 3.0 set up in Home Assistant as "Marstek Venus"."""
+    """A simulated battery (Venus E 3.0 unless a test says otherwise) set up in Home
+    Assistant as "Marstek Venus"."""
     port = _free_udp_port()
-    simulated = SimulatedBattery("venus_e3_150", SIM_HOST, port, min_gap=0.05)
+    simulated = SimulatedBattery(battery_profile, SIM_HOST, port, min_gap=0.05)
     await simulated.start()
     # No broadcast from a test: the integration's background scan finds nothing.
     with patch("custom_components.marstek_venus.discovery.discover", return_value=[]):
@@ -267,3 +317,17 @@ async def test_cheap_hours_blueprint_charges_in_passive_mode(
         hass.states.async_set(cheap, "off")
         await hass.async_block_till_done()
         assert battery.state.mode is SimMode.AUTO
+
+
+@pytest.mark.parametrize("battery_profile", ["venus_a_149"])
+async def test_cheap_hours_blueprint_charges_within_the_batterys_limit(
+    hass: HomeAssistant, battery: SimulatedBattery
+) -> None:
+    """1500 W asked of a Venus A (1200 W): it charges at 1200 W rather than failing."""
+    cheap = "binary_sensor.cheapest_hours"
+    hass.states.async_set(cheap, "off")
+    async with _automation(hass, CHARGE):
+        hass.states.async_set(cheap, "on")
+        await hass.async_block_till_done()
+        assert battery.state.mode is SimMode.PASSIVE
+        assert battery.state.passive_power == -1200

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.const import Platform
+from homeassistant.const import CONF_HOST, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
@@ -15,6 +15,7 @@ from . import issues
 from .const import DISCOVERY_INTERVAL, DOMAIN
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .discovery import async_discover_devices, async_trigger_discovery
+from .hostname import HostNotFoundError, async_resolve_host
 from .protocol.errors import MarstekInvalidHostError
 from .services import async_setup_services
 from .store import MarstekStore
@@ -46,8 +47,17 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> bool:
     """Identify the battery, read it once, then set up the platforms."""
+    host = str(entry.data[CONF_HOST])
     try:
-        coordinator = MarstekDataUpdateCoordinator(hass, entry)
+        # A host name is resolved here and again whenever the battery goes silent.
+        coordinator = MarstekDataUpdateCoordinator(hass, entry, await async_resolve_host(host))
+    except HostNotFoundError as err:
+        # DNS may be down or slow to learn the name: retry rather than give up.
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_resolve",
+            translation_placeholders={"host": host},
+        ) from err
     except MarstekInvalidHostError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,

@@ -1,4 +1,4 @@
-"""Binary sensors of a Marstek Venus battery."""
+"""Binary sensors of a Marstek Venus battery, and whether schedule edits are pending."""
 
 from __future__ import annotations
 
@@ -71,6 +71,16 @@ BINARY_SENSORS: tuple[MarstekBinarySensorEntityDescription, ...] = (
 )
 
 
+# On while schedule edits wait to be written: made while the battery was not in Manual, or to a
+# disabled period, or whose write failed (schedule_writer.py). Home Assistant's own state, so it
+# reads no method group.
+SCHEDULE_PENDING = BinarySensorEntityDescription(
+    key="schedule_pending",
+    translation_key="schedule_pending",
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MarstekConfigEntry,
@@ -78,11 +88,13 @@ async def async_setup_entry(
 ) -> None:
     """Add the binary sensors this battery provides."""
     coordinator = entry.runtime_data
-    async_add_entities(
+    entities: list[BinarySensorEntity] = [
         MarstekBinarySensor(coordinator, description)
         for description in BINARY_SENSORS
         if description.has_fn(coordinator)
-    )
+    ]
+    entities.append(MarstekSchedulePendingSensor(coordinator, SCHEDULE_PENDING))
+    async_add_entities(entities)
 
 
 class MarstekBinarySensor(MarstekEntity, BinarySensorEntity):
@@ -102,3 +114,18 @@ class MarstekBinarySensor(MarstekEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The state from the latest snapshot."""
         return self.entity_description.is_on_fn(self.coordinator.data)
+
+
+class MarstekSchedulePendingSensor(MarstekEntity, BinarySensorEntity):
+    """Whether the battery has not taken every schedule edit shown in Home Assistant yet."""
+
+    def __init__(
+        self, coordinator: MarstekDataUpdateCoordinator, description: BinarySensorEntityDescription
+    ) -> None:
+        """Nothing is read for it: the pending edits are the integration's own."""
+        super().__init__(coordinator, description, ())
+
+    @property
+    def is_on(self) -> bool:
+        """On while any period has an edit the battery has not taken."""
+        return bool(self.coordinator.schedule.pending_slots())

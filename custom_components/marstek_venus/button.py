@@ -1,6 +1,8 @@
-"""The button that sends passive mode with the current power and duration."""
+"""Buttons: send passive mode with the current power and duration; apply the schedule."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
@@ -13,7 +15,24 @@ from .protocol.const import Mode
 
 PARALLEL_UPDATES = 1
 
-APPLY_PASSIVE = ButtonEntityDescription(key="apply_passive", translation_key="apply_passive")
+
+@dataclass(frozen=True, kw_only=True)
+class MarstekButtonEntityDescription(ButtonEntityDescription):
+    """A button that switches to ``mode`` with what the integration keeps for it."""
+
+    mode: Mode
+
+
+# Passive: the passive power and duration numbers (verified, resent once if ignored).
+APPLY_PASSIVE = MarstekButtonEntityDescription(
+    key="apply_passive", translation_key="apply_passive", mode=Mode.PASSIVE
+)
+# Manual: the pending schedule edits are written first (schedule_writer.py). The same as
+# choosing Manual in the mode select, which cannot be chosen again while it shows Manual.
+APPLY_SCHEDULE = MarstekButtonEntityDescription(
+    key="apply_schedule", translation_key="apply_schedule", mode=Mode.MANUAL
+)
+BUTTONS: tuple[MarstekButtonEntityDescription, ...] = (APPLY_PASSIVE, APPLY_SCHEDULE)
 
 
 async def async_setup_entry(
@@ -21,20 +40,26 @@ async def async_setup_entry(
     entry: MarstekConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the apply-passive button."""
-    async_add_entities([MarstekApplyPassiveButton(entry.runtime_data, APPLY_PASSIVE)])
+    """Add the apply-passive and apply-schedule buttons."""
+    async_add_entities(
+        MarstekModeButton(entry.runtime_data, description) for description in BUTTONS
+    )
 
 
-class MarstekApplyPassiveButton(MarstekEntity, ButtonEntity):
-    """Sends the passive power and duration numbers, then confirms the battery follows."""
+class MarstekModeButton(MarstekEntity, ButtonEntity):
+    """Switches the battery to the button's mode, verified."""
+
+    entity_description: MarstekButtonEntityDescription
 
     def __init__(
-        self, coordinator: MarstekDataUpdateCoordinator, description: ButtonEntityDescription
+        self,
+        coordinator: MarstekDataUpdateCoordinator,
+        description: MarstekButtonEntityDescription,
     ) -> None:
         """It reads the mode (to confirm the switch)."""
         super().__init__(coordinator, description, ())
 
     @marstek_command
     async def async_press(self) -> None:
-        """Switch to Passive with the current values (verified, resent once if ignored)."""
-        await self.coordinator.async_set_mode(Mode.PASSIVE)
+        """Switch to the button's mode with the current values."""
+        await self.coordinator.async_set_mode(self.entity_description.mode)

@@ -6,9 +6,8 @@ from typing import Any
 
 import voluptuous as vol
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -36,7 +35,6 @@ from .const import (
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_UNAVAILABLE_AFTER,
     DOMAIN,
-    LOGGER,
     MAX_REQUEST_GAP,
     MAX_SCAN_INTERVAL,
     MAX_UNAVAILABLE_AFTER,
@@ -46,15 +44,17 @@ from .const import (
     OPTIONAL_GROUPS,
 )
 from .coordinator import MarstekConfigEntry
-from .discovery import CONF_BLE_MAC, CONF_FIRMWARE, CONF_MODEL, async_discover_devices
-from .entity import model_name
-from .protocol.client import MarstekClient
-from .protocol.errors import (
-    MarstekConnectionError,
-    MarstekError,
-    MarstekInvalidHostError,
-    MarstekPortInUseError,
+from .discovery import (
+    CONF_BLE_MAC,
+    CONF_FIRMWARE,
+    CONF_MODEL,
+    async_discover_devices,
+    discovery_data,
+    log_moved,
 )
+from .entity import default_name, model_name
+from .hostname import is_host_name
+from .probe import async_probe
 from .protocol.models import DeviceInfo
 from .protocol.profiles import FIRMWARE_POWER_LIMIT
 
@@ -74,35 +74,19 @@ HOST_SCHEMA = vol.Schema(
 )
 
 
-async def async_probe(host: str, port: int) -> tuple[DeviceInfo | None, str | None]:
-    """Ask ``host:port`` for Marstek.GetDevice; return the device or a form error key."""
-    try:
-        client = MarstekClient(host, port)
-    except MarstekInvalidHostError:
-        return None, "invalid_host"
-    try:
-        await client.connect()
-        return await client.get_device(), None
-    except MarstekPortInUseError:
-        # The battery answers to its API port, so we must bind that port ourselves; another
-        # program on this host (the Daikin integration uses 30000 too) holds it.
-        return None, "port_in_use"
-    except MarstekInvalidHostError:
-        return None, "invalid_host"
-    except MarstekConnectionError:
-        return None, "no_reply"
-    except MarstekError:
-        # It answered, but not like a Marstek battery (error reply, undecodable result).
-        return None, "not_marstek"
-    except Exception:
-        LOGGER.exception("Unexpected error while probing %s:%s", host, port)
-        return None, "unknown"
-    finally:
-        await client.close()
+def _name_schema(default: str | None = None) -> dict[vol.Marker, Any]:
+    """An optional name field: the entry's title and the device's name."""
+    if default is None:
+        return {vol.Optional(CONF_NAME): TextSelector()}
+    return {vol.Optional(CONF_NAME, default=default): TextSelector()}
 
 
-def _title(model: str) -> str:
-    return f"Marstek {model}"
+def _chosen_name(user_input: dict[str, Any], default: str) -> str:
+    """The name the user typed, else the distinct default."""
+    return str(user_input.get(CONF_NAME) or "").strip() or default
+
+
+MANUAL_SCHEMA = HOST_SCHEMA.extend(_name_schema())
 
 
 class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -143,10 +127,10 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
             device = self._discovered[choice]
             await self.async_set_unique_id(device.ble_mac, raise_on_progress=False)
             self._abort_if_unique_id_configured(
-                updates={CONF_HOST: device.host, CONF_PORT: device.port}
+                updates=self._address_updates(device.host, device.port)
             )
             return self.async_create_entry(
-                title=_title(model_name(device.model)),
+                title=_chosen_name(user_input, default_name(device.model, device.ble_mac)),
                 data={CONF_HOST: device.host, CONF_PORT: device.port},
             )
         options = [
@@ -167,10 +151,23 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
                             mode=SelectSelectorMode.LIST,
                             translation_key="pick_device",
                         )
-                    )
+                    ),
+                    **_name_schema(),
                 }
             ),
         )
+
+    def _address_updates(self, host: str, port: int) -> dict[str, Any]:
+        """Data updates for a battery we know, seen at ``host:port``.
+
+        An entry that stores a host name keeps it: the name is followed by resolving it,
+        and replacing it with today's address would undo the user's choice.
+        """
+        assert self.unique_id is not None
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, self.unique_id)
+        if entry is not None and is_host_name(str(entry.data.get(CONF_HOST, ""))):
+            return {CONF_PORT: port}
+        return {CONF_HOST: host, CONF_PORT: port}
 
     async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Enter host and port; the battery must answer before an entry is made."""
@@ -182,25 +179,30 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = str(error)
             else:
                 await self.async_set_unique_id(device.ble_mac, raise_on_progress=False)
-                # A battery we know, at a new address: follow it instead of refusing.
+                # A battery we know, at a new address: follow it instead of refusing. The
+                # host is stored as typed: a name is resolved again whenever it is used.
                 self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
                 return self.async_create_entry(
-                    title=_title(model_name(device.model)),
+                    title=_chosen_name(user_input, default_name(device.model, device.ble_mac)),
                     data={CONF_HOST: host, CONF_PORT: port},
                 )
         return self.async_show_form(
             step_id="manual",
-            data_schema=self.add_suggested_values_to_schema(HOST_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(MANUAL_SCHEMA, user_input),
             errors=errors,
         )
 
     async def async_step_integration_discovery(
         self, discovery_info: dict[str, Any]
     ) -> ConfigFlowResult:
-        """A battery answered the background scan."""
+        """A battery answered the background scan (or, from the dhcp step, GetDevice)."""
         host, port = discovery_info[CONF_HOST], discovery_info[CONF_PORT]
-        await self.async_set_unique_id(discovery_info[CONF_BLE_MAC])
-        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        known = await self.async_set_unique_id(discovery_info[CONF_BLE_MAC])
+        updates = self._address_updates(host, port)
+        old = known.data.get(CONF_HOST) if known is not None else None
+        if old not in (None, host) and CONF_HOST in updates:
+            log_moved(str(discovery_info[CONF_BLE_MAC]), str(old), host)
+        self._abort_if_unique_id_configured(updates=updates)
         self._discovery = discovery_info
         model = model_name(str(discovery_info[CONF_MODEL]))
         self.context["title_placeholders"] = {"name": f"{model} ({host})"}
@@ -212,14 +214,15 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
         """Let the user confirm a discovered battery."""
         discovery = self._discovery
         model = model_name(str(discovery[CONF_MODEL]))
+        name = default_name(str(discovery[CONF_MODEL]), str(discovery[CONF_BLE_MAC]))
         if user_input is not None:
             return self.async_create_entry(
-                title=_title(model),
+                title=_chosen_name(user_input, name),
                 data={CONF_HOST: discovery[CONF_HOST], CONF_PORT: discovery[CONF_PORT]},
             )
-        self._set_confirm_only()
         return self.async_show_form(
             step_id="discovery_confirm",
+            data_schema=vol.Schema(_name_schema(name)),
             description_placeholders={
                 "model": model,
                 "firmware": str(discovery[CONF_FIRMWARE]),
@@ -228,11 +231,22 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
-        """A battery we know got a (new) IP address from the DHCP server."""
-        await self.async_set_unique_id(format_mac(discovery_info.macaddress).replace(":", ""))
-        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
-        # Only registered devices are matched, so this is an entry that is being removed:
-        # nothing to offer.
+        """A "marstek*" host, or a battery we know, got an address from the DHCP server.
+
+        DHCP shows the Wi-Fi MAC, never the BLE MAC entries are keyed on (design.md §2; on a
+        Venus E 3.0 even GetDevice's ``wifi_mac`` is the access point's), so the host is asked
+        who it is: Marstek.GetDevice at the new address. What answers goes on like a battery
+        the scan found: a known one is followed, a new one offered.
+        """
+        host = discovery_info.ip
+        entries = self._async_current_entries(include_ignore=False)
+        if any(entry.data.get(CONF_HOST) == host for entry in entries):
+            return self.async_abort(reason="already_configured")  # nothing new: send nothing
+        ports = {DEFAULT_PORT} | {entry.data.get(CONF_PORT, DEFAULT_PORT) for entry in entries}
+        for port in sorted(ports):
+            device, _ = await async_probe(host, port)
+            if device is not None:
+                return await self.async_step_integration_discovery(discovery_data(device))
         return self.async_abort(reason="no_devices_found")
 
     async def async_step_reconfigure(

@@ -96,12 +96,11 @@ MIN_POWER_LIMIT: Final = 100
 DEFAULT_PASSIVE_KEEP_ALIVE: Final = False
 
 # After a passive write, ES.GetMode is read up to this many times, this far apart (plus the
-# request gap), to see the AC power move toward the target; the vendor's own check allows
-# 8 reads over about 40 s. If it does not move, the command is sent once more.
+# request gap), to see the AC power reach the target (within protocol.writes.power_tolerance);
+# the vendor's own check allows 8 reads over about 40 s. If it does not, the command is sent
+# once more.
 PASSIVE_CONFIRM_READS: Final = 5
 PASSIVE_CONFIRM_INTERVAL: Final = 2.0
-# The AC power is "at" the target within this many watts (the vendor's idle threshold).
-PASSIVE_TOLERANCE: Final = 50
 # Keep-alive: re-send this long before the countdown ends (10 % of it, 10..120 s, and never
 # more than half of it), and retry this soon after a keep-alive that failed.
 KEEP_ALIVE_MIN_LEAD: Final = 10

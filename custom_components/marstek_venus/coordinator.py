@@ -46,7 +46,7 @@ from .const import (
     Group,
     Trigger,
 )
-from .modes import switch_period
+from .hostname import async_follow_host_name
 from .neighbours import host_answers_arp
 from .passive import PassiveController
 from .protocol.client import MarstekClient
@@ -68,8 +68,10 @@ from .protocol.models import (
     PvStatus,
     WifiStatus,
 )
-from .protocol.profiles import FirmwareProfile
-from .schedule import blank_period, cleared_period, validate_period
+from .protocol.profiles import FirmwareProfile, PowerLimits
+from .recovery import Recovery
+from .schedule import cleared_period
+from .schedule_writer import ScheduleWriter
 from .store import MarstekStore, StoredState
 
 type MarstekConfigEntry = ConfigEntry[MarstekDataUpdateCoordinator]
@@ -128,12 +130,17 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
     config_entry: MarstekConfigEntry
     profile: FirmwareProfile
 
-    def __init__(self, hass: HomeAssistant, entry: MarstekConfigEntry) -> None:
-        """Set up the client from the entry's data and options (nothing is sent yet)."""
+    def __init__(
+        self, hass: HomeAssistant, entry: MarstekConfigEntry, address: str | None = None
+    ) -> None:
+        """Set up the client from the entry's data and options (nothing is sent yet).
+
+        ``address``: what the entry's host resolved to, when it stores a host name.
+        """
         options = entry.options
         # First, so that an unusable host fails before anything is registered.
         self.client = MarstekClient(
-            entry.data[CONF_HOST],
+            address or entry.data[CONF_HOST],
             entry.data.get(CONF_PORT, DEFAULT_PORT),
             request_gap=options.get(CONF_REQUEST_GAP, DEFAULT_REQUEST_GAP),
         )
@@ -168,12 +175,15 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
         self.keep_alive: bool = options.get(CONF_PASSIVE_KEEP_ALIVE, DEFAULT_PASSIVE_KEEP_ALIVE)
         self._power_limit_option: int | None = options.get(CONF_POWER_LIMIT)
         self.passive = PassiveController(self)
+        self.schedule = ScheduleWriter(self)
         # The mode of a write in progress (or one that failed to confirm): when the battery
         # reports it later, that is Home Assistant's doing, not a change from outside.
         self._attempted_mode: Mode | None = None
         # The mode Home Assistant just wrote: the next poll's change to it is not "outside".
         self._own_change: Mode | None = None
         self.offline_since: datetime | None = None
+        # Once the battery stopped answering: gentle probes instead of polling (recovery.py).
+        self.recovery = Recovery(self)
 
     @property
     def device(self) -> DeviceInfo:
@@ -182,12 +192,10 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
         return self._device
 
     @property
-    def power_limit(self) -> int:
-        """W: passive and manual power bound, the model's or a lower one from the options."""
-        limit = self.profile.max_power
-        if self._power_limit_option:
-            limit = min(limit, int(self._power_limit_option))
-        return limit
+    def power_limit(self) -> PowerLimits:
+        """Passive and manual power bounds: the model's AC limits, lowered by the option."""
+        option = self._power_limit_option
+        return self.profile.power_limits.capped(int(option) if option else None)
 
     async def _async_setup(self) -> None:
         """Load what the integration wrote, open the socket and identify the battery."""
@@ -294,8 +302,13 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
     async def _async_update_data(self) -> MarstekData:
         """Read one batch of due groups, in order, through the library's pacing."""
         async with self.gate:
+            if self.recovery.active and self.data is not None:
+                return self.data  # polling is paused: recovery probes the battery instead
             previous, failed_before = self.data, self.failed_cycles
             data = await self._async_poll()
+            if self.failed_cycles:
+                # A battery stored by host name may have a new address under that name.
+                await async_follow_host_name(self.config_entry, self.client)
             await self._async_observe(previous, data, failed_before)
             return data
 
@@ -376,6 +389,9 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
                 translation_key="communication_error",
                 translation_placeholders={"error": str(error)},
             )
+        if self.failed_cycles >= self.unavailable_after:
+            # Stop spending the retry budget on every cycle (the same threshold as below).
+            self.recovery.start()
         if previous.online and self.failed_cycles >= self.unavailable_after:
             # Entities go unavailable only after several wholly failed cycles: single
             # lost datagrams are routine on Wi-Fi and must not make the dashboard flicker.
@@ -492,6 +508,24 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
             return
         issues.async_api_silent(self.hass, self.config_entry, host, on_network is True)
 
+    async def async_still_silent(self) -> None:
+        """A recovery probe went unanswered: keep the "Open API" repair current."""
+        if self.offline_since is not None:
+            await self._async_check_api_issue(self.offline_since)
+
+    async def async_resume(self, device: DeviceInfo | None) -> bool:
+        """Recovery heard the battery: take its GetDevice answer and poll at once.
+
+        False, and polling stays paused, when another battery answered at our address.
+        """
+        if device is not None:
+            if not self._is_our_battery(device):
+                return False
+            self._accept_device(device)
+        self.recovery.stop()
+        await self.async_refresh()
+        return True
+
     @callback
     def async_fire_trigger(self, trigger: Trigger, **extra: str) -> None:
         """Fire the bus event behind a device trigger."""
@@ -515,14 +549,15 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
     # state changes only after the battery confirmed.
     async def async_set_mode(self, mode: Mode) -> None:
         """Switch the operating mode with the parameters the integration keeps."""
+        if mode is Mode.MANUAL:
+            self.schedule.check_pending()
         async with self.gate:
             self._attempted_mode = mode
             if mode is Mode.PASSIVE:
                 await self.passive.async_send()
             elif mode is Mode.MANUAL:
-                period = switch_period(self.profile, self.settings.periods)
-                await self.client.set_manual_period(period)
-                self.settings.periods.setdefault(period.slot, period)
+                # Pending schedule edits are written now, or one known period is rewritten.
+                await self.schedule.async_switch_to_manual_locked()
             else:
                 await self.client.set_mode(mode)
             await self._async_mode_written(mode)
@@ -557,33 +592,21 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
             await self.async_set_mode(Mode.PASSIVE)
 
     async def async_write_periods(self, periods: Sequence[ManualPeriod]) -> None:
-        """Write whole periods, each verified; all are validated before anything is sent.
+        """The actions: write these periods and every pending edit now, switching to Manual.
 
-        Writing a period switches the battery to Manual (the firmware has no other way to
-        take one). When a write fails, the periods written before it stay stored, the failed
-        one keeps its stored value, and the error propagates.
+        All are validated before anything is sent. Writing a period switches the battery to
+        Manual (the firmware has no other way to take one). When a write fails, the periods
+        written before it count as written and the rest stay pending (schedule_writer.py).
         """
-        for period in periods:
-            validate_period(period, self.profile.manual_slots, self.power_limit)
-        written = False
-        try:
-            async with self.gate:
-                self._attempted_mode = Mode.MANUAL
-                for period in periods:
-                    await self.client.set_manual_period(period)
-                    self.settings.periods[period.slot] = period
-                    written = True
-        finally:
-            if written:
-                await self._async_mode_written(Mode.MANUAL)
+        self.schedule.stage(periods)
+        await self.async_set_mode(Mode.MANUAL)
 
     async def async_update_period(self, slot: int, **changes: Any) -> None:
-        """Change some fields of one period and write that period only."""
-        base = self.settings.periods.get(slot) or blank_period(slot)
-        await self.async_write_periods([replace(base, **changes)])
+        """An entity's edit of one period: written at once only while it runs in Manual."""
+        await self.schedule.async_edit(slot, **changes)
 
     async def async_clear_periods(self, slots: Iterable[int]) -> None:
-        """Write the disabled pattern into the given slots."""
+        """Write the disabled pattern into the given slots (and what is pending)."""
         await self.async_write_periods([cleared_period(slot) for slot in slots])
 
     async def async_set_depth_of_discharge(self, percent: int) -> None:
@@ -637,5 +660,6 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
     async def async_shutdown(self) -> None:
         """Stop polling and passive timers, and leave the shared socket."""
         self.passive.cancel()
+        self.recovery.stop()
         await super().async_shutdown()
         await self.client.close()

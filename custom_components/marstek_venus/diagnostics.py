@@ -78,7 +78,7 @@ async def async_get_config_entry_diagnostics(
             "control": {
                 # What the integration wrote (the battery cannot report it back).
                 "stored": coordinator.settings.as_dict(),
-                "power_limit": coordinator.power_limit,
+                "power_limit": asdict(coordinator.power_limit),  # W, charge and discharge
                 "passive_keep_alive": coordinator.keep_alive,
                 "passive_ends_at": coordinator.passive.ends_at,
                 "passive_keep_alive_at": coordinator.passive.keep_alive_at,

@@ -19,6 +19,15 @@ counter simply changes).
 Where the firmware has no counter at all, the total integrates a power reading between
 polls (trapezoid rule). Samples further apart than ``MAX_INTEGRATION_GAP`` are not bridged:
 nobody knows what the battery did while it was unreachable or Home Assistant was stopped.
+
+A counter can also be present and dead. Venus A/D before 150 send their meter counters as a
+constant 0, and some Venus E builds freeze their grid totals while power flows (§2.6, §2.9).
+Counters a firmware profile knows to be dead never get here (the decoder reports them as
+None). For the others, :meth:`EnergyTotal.add_sample` watches the counter against the power
+of the same flow: when the counter stays flat while that power clearly flows (at least
+``STALL_POWER``) for ``STALL_SECONDS`` in all, and more than a few counter steps' worth of
+energy went by, the counter is declared stalled. The total then adds what flowed while the
+counter stood still, integrates the power from there on, and says so in the log once.
 """
 
 from __future__ import annotations
@@ -37,6 +46,16 @@ MAX_INTEGRATION_GAP = 900.0
 COUNTER_STEP_SLACK = 0.2
 # Headroom on top of max_power for rounding and clock jitter between polls.
 POWER_MARGIN = 1.5
+# A flat counter proves nothing while the flow is small: below this much power (W) the
+# battery's ongrid_power idles and meters hover around zero.
+STALL_POWER = 25.0
+# How long (s, summed over polls) the flow must have been clearly non-zero with the counter
+# flat, and how much energy (kWh) must have flowed meanwhile, before the counter is declared
+# stalled. The energy must also be several counter steps, so that a coarse counter (100 Wh
+# steps on Venus E 2.0 >= 154) is not taken for a stalled one between two steps.
+STALL_SECONDS = 600.0
+STALL_ENERGY = 0.02
+STALL_STEPS = 3
 
 
 @dataclass(slots=True)
@@ -45,6 +64,7 @@ class EnergyTotal:
 
     name: str  # for log messages only
     max_power: float  # W; the most the counted flow can physically be
+    counter_step: float = 0.0  # kWh, the device counter's resolution (one raw unit)
     total: float | None = None  # kWh, what Home Assistant shows
     baseline: float | None = None  # kWh, the last accepted device counter
     baseline_at: datetime | None = None  # when the last plausible reading came
@@ -52,6 +72,16 @@ class EnergyTotal:
     pending_at: datetime | None = None
     last_power: float | None = None  # W, the previous sample for the trapezoid rule
     last_power_at: datetime | None = None
+    # The counter was found stalled (on this firmware): the power is integrated instead.
+    counter_stalled: bool = False
+    stalled_firmware: int | None = None
+    # Watching the counter for a stall: its last reading, the last power sample, and how
+    # long / how much the flow ran since the counter last moved.
+    watch_counter: float | None = None
+    watch_power: float | None = None
+    watch_at: datetime | None = None
+    stall_seconds: float = 0.0
+    stall_energy: float = 0.0  # kWh
 
     def _plausible(self, increase: float, since: datetime | None, now: datetime) -> bool:
         """Whether the counter can have risen by ``increase`` kWh since ``since``."""
@@ -61,6 +91,80 @@ class EnergyTotal:
             return increase <= COUNTER_STEP_SLACK
         hours = max((now - since).total_seconds(), 0.0) / 3600
         return increase <= self.max_power * POWER_MARGIN * hours / 1000 + COUNTER_STEP_SLACK
+
+    def add_sample(
+        self, counter: float | None, power: float | None, now: datetime, firmware: int | None
+    ) -> bool:
+        """Take one reading; return whether the total changed.
+
+        ``counter`` is the device counter in kWh (None: there is none), ``power`` the power
+        of the same flow in W (None: unknown), ``firmware`` the battery's ``ver``.
+
+        Once the counter is found stalled, the total stays integrated for as long as the
+        battery runs this firmware, across restarts too (the switch is stored with the
+        total). Going back to the counter when it moves again would count twice whatever a
+        frozen counter catches up with, and a counter that moves only now and then would
+        flap between the two sources; integration is always right, if less exact. A
+        firmware update may fix the counter, so new firmware gets a fresh chance: the
+        counter's next reading becomes a new baseline (integration dropped the old one), so
+        nothing integrated is counted again.
+        """
+        if self.counter_stalled and firmware is not None and firmware != self.stalled_firmware:
+            _LOGGER.info(
+                "%s: firmware %s replaced %s; using the device counter again",
+                self.name,
+                firmware,
+                self.stalled_firmware,
+            )
+            self.counter_stalled, self.stalled_firmware = False, None
+        if counter is None or self.counter_stalled:
+            return power is not None and self.add_power(power, now)
+        changed = self.add_counter(counter, now)
+        if power is not None and self._watch(counter, power, now):
+            self._switch_to_power(power, now, firmware)
+            return True
+        return changed
+
+    def _watch(self, counter: float, power: float, now: datetime) -> bool:
+        """Whether the counter now counts as stalled, given this reading."""
+        power = max(power, 0.0)
+        previous, previous_power, previous_at = self.watch_counter, self.watch_power, self.watch_at
+        self.watch_counter, self.watch_power, self.watch_at = counter, power, now
+        if previous is None or counter != previous:
+            # The counter moves (or this is its first reading): it works.
+            self.stall_seconds = self.stall_energy = 0.0
+            return False
+        if previous_power is None or previous_at is None:
+            return False
+        seconds = (now - previous_at).total_seconds()
+        if 0 < seconds <= MAX_INTEGRATION_GAP and min(previous_power, power) >= STALL_POWER:
+            self.stall_seconds += seconds
+            self.stall_energy += (previous_power + power) / 2 * seconds / 3_600_000
+        return self.stall_seconds >= STALL_SECONDS and self.stall_energy >= max(
+            STALL_ENERGY, STALL_STEPS * self.counter_step
+        )
+
+    def _switch_to_power(self, power: float, now: datetime, firmware: int | None) -> None:
+        """Stop trusting the counter: add what it missed, integrate from this sample on."""
+        assert self.total is not None  # add_counter ran first
+        missed = self.stall_energy
+        _LOGGER.info(
+            "%s: the device counter stayed at %.3f kWh for %.0f minutes while %.3f kWh flowed; "
+            "counting this total from power readings from now on",
+            self.name,
+            self.watch_counter,
+            self.stall_seconds / 60,
+            missed,
+        )
+        self.total += missed
+        self.counter_stalled, self.stalled_firmware = True, firmware
+        self.baseline = self.baseline_at = self.pending = self.pending_at = None
+        self._reset_watch()
+        self.last_power, self.last_power_at = max(power, 0.0), now
+
+    def _reset_watch(self) -> None:
+        self.watch_counter = self.watch_power = self.watch_at = None
+        self.stall_seconds = self.stall_energy = 0.0
 
     def add_counter(self, value: float, now: datetime) -> bool:
         """Take a device counter reading in kWh; return whether the total changed."""
@@ -111,6 +215,7 @@ class EnergyTotal:
         power = max(power, 0.0)
         previous, previous_at = self.last_power, self.last_power_at
         self.last_power, self.last_power_at = power, now
+        self._reset_watch()
         if self.total is None:
             self.total = 0.0
         if previous is None or previous_at is None:
@@ -121,6 +226,15 @@ class EnergyTotal:
         energy = (previous + power) / 2 * seconds / 3_600_000  # W·s -> kWh
         if energy <= 0:
             return False
+        if self.baseline is not None:
+            # Energy is now counted without the device counter (it went missing, or its
+            # firmware is known to send 0). Its baseline is stale from here on: should the
+            # counter come back, its next reading starts a new one instead of adding all it
+            # counted meanwhile a second time.
+            _LOGGER.info(
+                "%s: no usable device counter any more; integrating power from now on", self.name
+            )
+            self.baseline = self.baseline_at = self.pending = self.pending_at = None
         self.total += energy
         return True
 
@@ -130,6 +244,8 @@ class EnergyTotal:
             "total": self.total,
             "baseline": self.baseline,
             "baseline_at": self.baseline_at.isoformat() if self.baseline_at else None,
+            "counter_stalled": self.counter_stalled,
+            "stalled_firmware": self.stalled_firmware,
         }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -138,6 +254,12 @@ class EnergyTotal:
         if not isinstance(total, int | float) or isinstance(total, bool) or total < 0:
             return
         self.total = float(total)
+        if data.get("counter_stalled") is True:
+            firmware = data.get("stalled_firmware")
+            self.counter_stalled = True
+            self.stalled_firmware = (
+                firmware if isinstance(firmware, int) and not isinstance(firmware, bool) else None
+            )
         baseline = data.get("baseline")
         baseline_at = data.get("baseline_at")
         if isinstance(baseline, int | float) and not isinstance(baseline, bool):

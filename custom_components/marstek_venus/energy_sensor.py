@@ -20,11 +20,12 @@ from homeassistant.helpers.restore_state import (
     RestoreEntity,
 )
 
-from .const import Group
+from .const import LOGGER, Group
 from .coordinator import MarstekData, MarstekDataUpdateCoordinator
 from .energy import EnergyTotal
 from .entity import MarstekEntity
-from .protocol.profiles import PV_FAMILIES
+from .protocol.decode import battery_power_from_mode
+from .protocol.profiles import NO_PV_FAMILIES, PV_FAMILIES, FirmwareProfile
 
 # The most each flow can physically be, for rejecting impossible counter jumps (W). The
 # battery inverter is limited to 2500 W; PV inputs to 4 x about 600 W; a house connection
@@ -47,6 +48,12 @@ class MarstekEnergySensorEntityDescription(SensorEntityDescription):
     power_fn: Callable[[MarstekData], float | None]
     max_power: float
     has_fn: Callable[[MarstekDataUpdateCoordinator], bool]
+    # Wh per raw counter unit: the counter's resolution, for telling a stalled counter from a
+    # coarse one.
+    counter_step_fn: Callable[[FirmwareProfile], float]
+    # The firmware sends this counter as a constant 0 (the decoder drops it): the total is
+    # integrated from the start, and the log says why.
+    known_zero_fn: Callable[[FirmwareProfile], bool] = lambda _: False
 
 
 def _import_power(data: MarstekData) -> float | None:
@@ -77,14 +84,27 @@ def _battery_side(data: MarstekData, ac_counter: float | None) -> float | None:
     return None if data.device.family in PV_FAMILIES else ac_counter
 
 
-def _discharge_power(data: MarstekData) -> float | None:
-    return data.es.battery_power if data.es is not None else None
+def battery_power(data: MarstekData) -> float | None:
+    """W, + discharging: from ES.GetStatus, else from ES.GetMode's AC balance.
+
+    Venus E 3.0 up to 139 never answers ES.GetStatus; on a model without PV inputs its
+    ES.GetMode still tells the battery's power (see ``battery_power_from_mode``).
+    """
+    if data.es is not None:
+        return data.es.battery_power
+    if data.mode is None:
+        return None
+    return battery_power_from_mode(data.mode, data.device.family)
+
+
+def has_battery_power(coordinator: MarstekDataUpdateCoordinator) -> bool:
+    """ES.GetStatus is read, or ES.GetMode alone tells the power (a model without PV)."""
+    return coordinator.reads(Group.ES) or coordinator.device.family in NO_PV_FAMILIES
 
 
 def _charge_power(data: MarstekData) -> float | None:
-    if data.es is None or data.es.battery_power is None:
-        return None
-    return -data.es.battery_power
+    power = battery_power(data)
+    return None if power is None else -power
 
 
 ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
@@ -96,6 +116,8 @@ ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
         power_fn=_import_power,
         max_power=GRID_MAX_POWER,
         has_fn=lambda coordinator: coordinator.has_grid_meter,
+        counter_step_fn=lambda profile: profile.meter_energy_scale,
+        known_zero_fn=lambda profile: not profile.meter_energy_valid,
     ),
     MarstekEnergySensorEntityDescription(
         key="grid_export_energy",
@@ -105,6 +127,8 @@ ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
         power_fn=_export_power,
         max_power=GRID_MAX_POWER,
         has_fn=lambda coordinator: coordinator.has_grid_meter,
+        counter_step_fn=lambda profile: profile.meter_energy_scale,
+        known_zero_fn=lambda profile: not profile.meter_energy_valid,
     ),
     MarstekEnergySensorEntityDescription(
         key="pv_energy",
@@ -114,25 +138,29 @@ ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
         power_fn=_pv_power,
         max_power=PV_MAX_POWER,
         has_fn=lambda coordinator: coordinator.profile.has_pv,
+        counter_step_fn=lambda profile: profile.pv_energy_scale,
+        known_zero_fn=lambda profile: not profile.es_pv_valid,
     ),
     MarstekEnergySensorEntityDescription(
         key="battery_charged_energy",
         translation_key="battery_charged_energy",
-        groups=(Group.ES,),
+        groups=(Group.ES, Group.MODE),
         # Energy taken in at the AC port (what the Energy panel calls "energy going in").
         counter_fn=lambda data: _battery_side(data, data.es.ac_input_energy if data.es else None),
         power_fn=_charge_power,
         max_power=BATTERY_MAX_POWER,
-        has_fn=lambda coordinator: coordinator.reads(Group.ES),
+        has_fn=has_battery_power,
+        counter_step_fn=lambda profile: profile.grid_energy_scale,
     ),
     MarstekEnergySensorEntityDescription(
         key="battery_discharged_energy",
         translation_key="battery_discharged_energy",
-        groups=(Group.ES,),
+        groups=(Group.ES, Group.MODE),
         counter_fn=lambda data: _battery_side(data, data.es.ac_output_energy if data.es else None),
-        power_fn=_discharge_power,
+        power_fn=battery_power,
         max_power=BATTERY_MAX_POWER,
-        has_fn=lambda coordinator: coordinator.reads(Group.ES),
+        has_fn=has_battery_power,
+        counter_step_fn=lambda profile: profile.grid_energy_scale,
     ),
 )
 
@@ -160,6 +188,14 @@ class MarstekEnergySensor(MarstekEntity, SensorEntity, RestoreEntity):
         await super().async_added_to_hass()
         if (extra := await self.async_get_last_extra_data()) is not None:
             self._total.restore(extra.as_dict())
+        profile = self.coordinator.profile
+        if self.entity_description.known_zero_fn(profile):
+            LOGGER.info(
+                "%s: firmware %s sends this energy counter as 0; the total is integrated "
+                "from power readings instead",
+                self._total.name,
+                profile.firmware,
+            )
         self._take_sample()
 
     @callback
@@ -177,10 +213,14 @@ class MarstekEnergySensor(MarstekEntity, SensorEntity, RestoreEntity):
             return
         self._last_sample = sampled_at
         description = self.entity_description
-        if (counter := description.counter_fn(data)) is not None:
-            self._total.add_counter(counter / 1000, sampled_at)
-        elif (power := description.power_fn(data)) is not None:
-            self._total.add_power(power, sampled_at)
+        counter = description.counter_fn(data)  # Wh
+        self._total.counter_step = description.counter_step_fn(self.coordinator.profile) / 1000
+        self._total.add_sample(
+            None if counter is None else counter / 1000,
+            description.power_fn(data),
+            sampled_at,
+            data.device.firmware,
+        )
 
     @property
     def native_value(self) -> float | None:

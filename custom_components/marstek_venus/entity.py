@@ -35,6 +35,16 @@ def model_name(model: str) -> str:
     return _MODEL_NAMES.get(family_from_model(model), model)
 
 
+def default_name(model: str, ble_mac: str) -> str:
+    """The name a new battery gets unless the user picks one: "Marstek Venus E 3.0 DFA5".
+
+    The last four hex digits of the BLE MAC (printed on the battery's label and shown in the
+    Marstek app) tell two batteries of one model apart: their entry titles, device names and
+    so entity ids would otherwise be the same.
+    """
+    return f"{MANUFACTURER} {model_name(model)} {ble_mac[-4:].upper()}"
+
+
 class MarstekEntity(CoordinatorEntity[MarstekDataUpdateCoordinator]):
     """An entity of one battery; it listens for the method groups it reads."""
 

@@ -12,15 +12,20 @@
   or an outage) it reports a different mode than the one intended; a reset wipes mode,
   schedule and depth of discharge together. Removed when the mode matches again, when Home
   Assistant sets a mode, or by the fix flow, which writes the stored state back.
+
+Raising and clearing an issue are logged at INFO, once per change: the coordinator re-raises
+an issue every poll while its cause lasts, which the issue registry (and the log) absorb.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 
 PORT_IN_USE = "port_in_use"
 API = "api"
@@ -32,31 +37,60 @@ def issue_id(kind: str, entry: ConfigEntry) -> str:
     return f"{kind}_{entry.entry_id}"
 
 
+def _active(hass: HomeAssistant, entry: ConfigEntry, kind: str) -> ir.IssueEntry | None:
+    """The entry's issue of ``kind`` if it is raised now (not one restored from storage)."""
+    found = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(kind, entry))
+    return found if found is not None and found.active else None
+
+
 @callback
-def async_port_in_use(hass: HomeAssistant, entry: ConfigEntry, port: int) -> None:
-    """The local UDP port is taken by another program."""
+def _async_raise(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    kind: str,
+    translation_key: str,
+    placeholders: dict[str, str],
+    **options: Any,
+) -> None:
+    """Create (or refresh) an issue; log it when it is new or now says something else."""
+    before = _active(hass, entry, kind)
+    if before is None or before.translation_key != translation_key:
+        LOGGER.info("%s: repair issue %s raised (%s)", entry.title, translation_key, placeholders)
     ir.async_create_issue(
         hass,
         DOMAIN,
-        issue_id(PORT_IN_USE, entry),
+        issue_id(kind, entry),
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+        **options,
+    )
+
+
+@callback
+def async_port_in_use(hass: HomeAssistant, entry: ConfigEntry, port: int) -> None:
+    """The local UDP port is taken by another program."""
+    _async_raise(
+        hass,
+        entry,
+        PORT_IN_USE,
+        PORT_IN_USE,
+        {"name": entry.title, "port": str(port)},
         is_fixable=False,
         severity=ir.IssueSeverity.ERROR,
-        translation_key=PORT_IN_USE,
-        translation_placeholders={"name": entry.title, "port": str(port)},
     )
 
 
 @callback
 def async_api_silent(hass: HomeAssistant, entry: ConfigEntry, host: str, on_network: bool) -> None:
     """The battery stopped answering; ``on_network`` if it still answers ARP."""
-    ir.async_create_issue(
+    _async_raise(
         hass,
-        DOMAIN,
-        issue_id(API, entry),
+        entry,
+        API,
+        "open_api_off" if on_network else "api_not_answering",
+        {"name": entry.title, "host": host},
         is_fixable=False,
         severity=ir.IssueSeverity.WARNING,
-        translation_key="open_api_off" if on_network else "api_not_answering",
-        translation_placeholders={"name": entry.title, "host": host},
     )
 
 
@@ -65,15 +99,15 @@ def async_settings_reset(
     hass: HomeAssistant, entry: ConfigEntry, reported: str, expected: str
 ) -> None:
     """The battery reports another mode than intended after it could not be watched."""
-    ir.async_create_issue(
+    _async_raise(
         hass,
-        DOMAIN,
-        issue_id(SETTINGS_RESET, entry),
+        entry,
+        SETTINGS_RESET,
+        SETTINGS_RESET,
+        {"name": entry.title, "reported": reported, "expected": expected},
         is_fixable=True,
         is_persistent=False,
         severity=ir.IssueSeverity.WARNING,
-        translation_key=SETTINGS_RESET,
-        translation_placeholders={"name": entry.title, "reported": reported, "expected": expected},
         data={"entry_id": entry.entry_id},
     )
 
@@ -81,6 +115,8 @@ def async_settings_reset(
 @callback
 def async_delete(hass: HomeAssistant, entry: ConfigEntry, kind: str) -> None:
     """Remove one issue of the entry (nothing happens when there is none)."""
+    if (before := _active(hass, entry, kind)) is not None:
+        LOGGER.info("%s: repair issue %s cleared", entry.title, before.translation_key)
     ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry))
 
 

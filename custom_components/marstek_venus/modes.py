@@ -17,7 +17,9 @@ knows, with exactly that content again, which changes nothing on the battery:
    like any other period. The reserved slot is documented as the integration's own; a
    disabled slot never runs, so the battery keeps executing the schedule in the other slots.
 
-Slots the integration never wrote are never written by a mode switch.
+Slots the integration never wrote are never written by a mode switch, except with schedule
+edits the user made in Home Assistant and that are pending: when there are any, the switch
+writes those instead (schedule_writer.py), since they are what the user asked the battery to run.
 """
 
 from __future__ import annotations

@@ -13,15 +13,27 @@ address, and the entry shows whether the battery still answers ARP.
 
 The kernel re-validates a stale entry within seconds when it is used, and the integration
 sends a request every poll, so after a few failed polls the entry reflects the battery.
+
+Right after a config-flow probe (``neighbour_presence``), "no entry" can be told too: an address
+on one of our own subnets that the kernel just sent to always gets an entry, so none (or an
+incomplete one) means nobody answered ARP. An address behind a router never gets one (the
+router's MAC is what the kernel resolves), so for it nothing can be said. One blind spot: an
+entry that was complete moments before stays complete for a few seconds while the kernel
+re-checks it, so a host that just left still looks present.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import sys
 from pathlib import Path
 
 ARP_TABLE = Path("/proc/net/arp")
+ROUTE_TABLE = Path("/proc/net/route")
 _ATF_COM = 0x2  # the entry is complete (the neighbour answered)
 _NO_MAC = "00:00:00:00:00:00"
+_RTF_UP = 0x1
+_RTF_GATEWAY = 0x2
 
 
 def host_answers_arp(host: str, table: Path = ARP_TABLE) -> bool | None:
@@ -43,3 +55,53 @@ def host_answers_arp(host: str, table: Path = ARP_TABLE) -> bool | None:
             return None
         return bool(flags & _ATF_COM) and fields[3] != _NO_MAC
     return None
+
+
+def neighbour_presence(
+    host: str, table: Path = ARP_TABLE, routes: Path = ROUTE_TABLE
+) -> bool | None:
+    """Right after sending to ``host``: True, it answered ARP; False, nobody did; None: unknown.
+
+    Loopback addresses are always there. Blocking (reads files): run it in the executor.
+    """
+    address = ipaddress.IPv4Address(host)
+    if address.is_loopback:
+        return True
+    answers = host_answers_arp(host, table)
+    if answers is not None:
+        return answers
+    return False if is_on_link(address, routes) else None
+
+
+def is_on_link(address: ipaddress.IPv4Address, routes: Path = ROUTE_TABLE) -> bool:
+    """True when a route without gateway covers ``address`` (one of our own subnets).
+
+    The default route does not count: a gateway-less default (a VPN tunnel) has no ARP.
+    """
+    try:
+        lines = routes.read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return False
+    for line in lines[1:]:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        try:
+            destination, gateway, flags, mask = (
+                _route_address(fields[1]),
+                _route_address(fields[2]),
+                int(fields[3], 16),
+                _route_address(fields[7]),
+            )
+        except ValueError:
+            continue
+        if not flags & _RTF_UP or flags & _RTF_GATEWAY or int(gateway) or not int(mask):
+            continue
+        if int(address) & int(mask) == int(destination):
+            return True
+    return False
+
+
+def _route_address(field: str) -> ipaddress.IPv4Address:
+    """/proc/net/route prints each address as its raw 32 bits in host byte order, in hex."""
+    return ipaddress.IPv4Address(int(field, 16).to_bytes(4, sys.byteorder))

@@ -34,7 +34,9 @@ class MarstekNumberEntityDescription(NumberEntityDescription):
     """A number backed by the integration's stored state.
 
     ``sends`` numbers write to the battery (verified, then refreshed); the others only
-    change a parameter that the apply-passive button, the select or an action send.
+    change a parameter that the apply-passive button, the select or an action send. Period
+    power goes to the schedule writer, which writes it at once only while the period runs
+    in Manual and translates its own errors (schedule_writer.py).
     """
 
     value_fn: Callable[[MarstekDataUpdateCoordinator], float | None]
@@ -45,7 +47,9 @@ class MarstekNumberEntityDescription(NumberEntityDescription):
 
 
 def _power_limits(coordinator: MarstekDataUpdateCoordinator) -> tuple[float, float]:
-    return (-coordinator.power_limit, coordinator.power_limit)
+    """The model's AC limits (lowered by the option): charging below 0, discharging above."""
+    limits = coordinator.power_limit
+    return (-limits.charge, limits.discharge)
 
 
 PASSIVE_NUMBERS: tuple[MarstekNumberEntityDescription, ...] = (
@@ -93,7 +97,7 @@ DOD_NUMBER = MarstekNumberEntityDescription(
 
 def _period_value(slot: int) -> Callable[[MarstekDataUpdateCoordinator], float | None]:
     def value(coordinator: MarstekDataUpdateCoordinator) -> float | None:
-        period = coordinator.settings.periods.get(slot)
+        period = coordinator.schedule.period(slot)
         return period.power if period is not None else None
 
     return value
@@ -118,7 +122,6 @@ def period_power(slot: int) -> MarstekNumberEntityDescription:
         mode=NumberMode.BOX,
         native_step=1,
         limits_fn=_power_limits,
-        sends=True,
         slot=slot,
         value_fn=_period_value(slot),
         set_fn=_period_set(slot),

@@ -1,10 +1,13 @@
 """Passive mode: send the setpoint, confirm the battery follows it, keep it alive.
 
 Field reports say passive commands are unreliable: the battery acknowledges and then does
-nothing, or reacts only to the second command (Venus E 3.0 fw 144, marstek-open-api.md §2.8).
-So after every passive write the integration reads ES.GetMode's AC power a few times; when
-the power has not moved toward the target, the command is sent once more, and if that does not
-help either, the caller gets a translated error.
+nothing, or reacts only to the second command (Venus E 3.0 fw 144, marstek-open-api.md §2.8),
+and a battery asked for more than its inverter can do accepts the command and delivers its
+limit (a Venus A asked for 2000 W delivered 1200 W, issue 9). So a passive write only counts
+as confirmed when ES.GetMode's AC power is the requested power, within a tolerance
+(``protocol.writes.delivers``). It is read a few times; when the power is not there, the
+command is sent once more, and if that does not help either, the caller gets a translated
+error naming both numbers.
 
 The firmware drops the setpoint to 0 W when the countdown (``cd_time``) runs out while
 ES.GetMode keeps saying "Passive". The integration therefore keeps the countdown itself: at
@@ -28,6 +31,7 @@ from .const import DOMAIN, LOGGER, Trigger
 from .protocol.const import Mode
 from .protocol.errors import MarstekConnectionError, MarstekError
 from .protocol.models import PassiveConfig
+from .protocol.writes import delivers
 
 if TYPE_CHECKING:
     from .coordinator import MarstekDataUpdateCoordinator
@@ -37,20 +41,6 @@ def keep_alive_lead(duration: int) -> float:
     """Seconds before the countdown's end at which the keep-alive re-sends."""
     lead = min(max(duration * 0.1, const.KEEP_ALIVE_MIN_LEAD), const.KEEP_ALIVE_MAX_LEAD)
     return min(lead, duration / 2)
-
-
-def moved_toward(before: float, actual: float, target: float) -> bool:
-    """Whether the AC power reached the target, or covered a real part of the way to it.
-
-    "A real part" is at least the tolerance and at least 10 % of the distance: a unit whose
-    inverter is smaller than the target (an 800 W model asked for 2500 W) still counts.
-    """
-    distance_now = abs(target - actual)
-    if distance_now <= const.PASSIVE_TOLERANCE:
-        return True
-    distance_before = abs(target - before)
-    progress = distance_before - distance_now
-    return progress >= max(const.PASSIVE_TOLERANCE, distance_before * 0.1)
 
 
 class PassiveController:
@@ -71,34 +61,29 @@ class PassiveController:
         power = coordinator.settings.passive_power
         duration = coordinator.settings.passive_duration
         config = PassiveConfig(power=power, duration=duration)
-        before = self._current_ac_power()
+        self.last_ac_power = None
         for attempt in range(2):
             # The client confirms the mode itself (ES.GetMode reads "Passive" again).
             await coordinator.client.set_passive(config)
             self._countdown_started(duration)
-            if await self._async_confirm(before, power):
+            if await self._async_confirm(power):
                 return
             if not attempt:
                 LOGGER.info(
-                    "Marstek battery at %s did not move toward %s W in passive mode; "
+                    "Marstek battery at %s delivers %s W in passive mode instead of %s W; "
                     "sending the command once more",
                     coordinator.client.host,
+                    self._reading(),
                     power,
                 )
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="passive_not_confirmed",
-            translation_placeholders={
-                "power": str(power),
-                "actual": "?" if self.last_ac_power is None else f"{self.last_ac_power:.0f}",
-            },
+            translation_placeholders={"power": str(power), "actual": self._reading()},
         )
 
-    def _current_ac_power(self) -> float:
-        data = self._coordinator.data
-        if data is not None and data.mode is not None and data.mode.ac_power is not None:
-            return data.mode.ac_power
-        return 0.0
+    def _reading(self) -> str:
+        return "?" if self.last_ac_power is None else f"{self.last_ac_power:.0f}"
 
     def _bms_blocks(self, target: int) -> bool:
         """The battery may not move at all: full and asked to charge, or not allowed to."""
@@ -112,7 +97,7 @@ class PassiveController:
             return battery.discharge_allowed is False
         return False
 
-    async def _async_confirm(self, before: float, target: int) -> bool:
+    async def _async_confirm(self, target: int) -> bool:
         if self._bms_blocks(target):
             LOGGER.debug("Passive %s W cannot be followed now (BMS limits); not checking", target)
             return True
@@ -127,7 +112,7 @@ class PassiveController:
             if status.ac_power is None:
                 continue
             self.last_ac_power = status.ac_power
-            if moved_toward(before, status.ac_power, target):
+            if delivers(status.ac_power, target):
                 return True
         return False
 

@@ -12,8 +12,9 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
 from .coordinator import MarstekConfigEntry
 from .helpers import translate_errors
 
@@ -35,10 +36,14 @@ class SettingsResetRepairFlow(RepairsFlow):
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
         if user_input is None:
+            # The fix flow's text explains the issue (hassfest allows a fixable issue no
+            # description of its own), so it gets the issue's placeholders too.
+            issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+            placeholders = dict(issue.translation_placeholders or {}) if issue else {}
             return self.async_show_form(
                 step_id="confirm",
                 data_schema=vol.Schema({}),
-                description_placeholders={"name": entry.title},
+                description_placeholders={**placeholders, "name": entry.title},
             )
         coordinator = entry.runtime_data
         try:

@@ -24,6 +24,7 @@ from homeassistant.exceptions import ServiceValidationError
 from .const import DOMAIN
 from .protocol.commands import format_time
 from .protocol.models import ALL_DAYS, ManualPeriod, Weekday
+from .protocol.profiles import PowerLimits
 
 # Weekday names used by the actions (bit 0 = Monday, as the firmware's week_set).
 WEEKDAY_NAMES: dict[str, Weekday] = {
@@ -69,25 +70,41 @@ def day_set_of(weekdays: Weekday) -> str:
 
 def days_for_option(option: str) -> Weekday:
     """The weekdays a day-set option stands for ("custom" cannot be chosen)."""
-    if option not in DAY_SETS:
+    if option == CUSTOM_DAYS:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="custom_days", translation_placeholders={}
         )
-    return DAY_SETS[option]
+    return parse_days(option)
 
 
-def weekdays_from_names(names: Iterable[str]) -> Weekday:
-    """Weekdays from action input such as ["mon", "tue"]."""
+# Every name a day can be given by: the three-letter names of the action, the full names
+# and the day sets of the select. Nothing is shortened: "monkey" is not Monday.
+_DAYS_BY_NAME: dict[str, Weekday] = {**WEEKDAY_NAMES, **DAY_SETS}
+
+
+def parse_days(value: str | Iterable[str]) -> Weekday:
+    """Weekdays from a list of day names, or one string of names separated by commas.
+
+    Names are matched whole, in any case, with surrounding spaces ignored: "mon", "Monday",
+    "working_days", "mon, tue" and ["sat", "sun"] are days; "monkey", "mon tue" and the empty
+    entry of "mon,,tue" are not. The one parser for the action, the period-days select and the
+    blueprints, so that all of them take the same names.
+    """
+    items = [value] if isinstance(value, str) else list(value)
     days = Weekday(0)
-    for name in names:
-        key = str(name).strip().lower()[:3]
-        if key not in WEEKDAY_NAMES:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_weekday",
-                translation_placeholders={"day": str(name)},
-            )
-        days |= WEEKDAY_NAMES[key]
+    for item in items:
+        text = str(item)
+        for name in text.split(","):
+            key = name.strip().lower()
+            if key not in _DAYS_BY_NAME:
+                # An empty entry names nothing: show the whole input instead.
+                shown = name.strip() or text
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_weekday",
+                    translation_placeholders={"day": shown},
+                )
+            days |= _DAYS_BY_NAME[key]
     return days
 
 
@@ -124,7 +141,7 @@ def cleared_period(slot: int) -> ManualPeriod:
     )
 
 
-def validate_period(period: ManualPeriod, slots: int, power_limit: int) -> None:
+def validate_period(period: ManualPeriod, slots: int, power_limit: PowerLimits) -> None:
     """Raise a translated ServiceValidationError for a period the battery must not get."""
     number = str(period.slot + 1)
     if not 0 <= period.slot < slots:
@@ -156,11 +173,15 @@ def validate_period(period: ManualPeriod, slots: int, power_limit: int) -> None:
         )
 
 
-def validate_power(power: int, power_limit: int) -> None:
-    """Power in W within ±limit."""
-    if not -power_limit <= power <= power_limit:
+def validate_power(power: int, power_limit: PowerLimits) -> None:
+    """Power in W (- charge, + discharge) within the battery's limits."""
+    if not power_limit.allows(power):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="power_out_of_range",
-            translation_placeholders={"power": str(power), "limit": str(power_limit)},
+            translation_placeholders={
+                "power": str(power),
+                "min": str(-power_limit.charge),
+                "max": str(power_limit.discharge),
+            },
         )

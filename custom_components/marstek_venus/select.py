@@ -120,7 +120,7 @@ class MarstekSelect(MarstekEntity, SelectEntity):
 
 
 class MarstekPeriodDaysSelect(MarstekStoredEntity, SelectEntity):
-    """The days of a schedule period as the integration last wrote them (assumed state)."""
+    """The days of a schedule period as Home Assistant keeps them (written or pending)."""
 
     entity_description: MarstekPeriodDaysEntityDescription
 
@@ -135,13 +135,12 @@ class MarstekPeriodDaysSelect(MarstekStoredEntity, SelectEntity):
 
     @property
     def current_option(self) -> str | None:
-        """Unknown until the integration has written this period."""
-        period = self.coordinator.settings.periods.get(self.entity_description.slot)
+        """Unknown until the period is edited or written; a pending edit shows."""
+        period = self.coordinator.schedule.period(self.entity_description.slot)
         return day_set_of(period.weekdays) if period is not None else None
 
-    @marstek_command
     async def async_select_option(self, option: str) -> None:
-        """Write this period with the chosen days ("custom" cannot be chosen), verified."""
+        """Change this period's days ("custom" cannot be chosen); see schedule_writer.py."""
         await self.coordinator.async_update_period(
             self.entity_description.slot, weekdays=days_for_option(option)
         )

@@ -28,9 +28,15 @@ from homeassistant.helpers.typing import StateType
 
 from .const import Group
 from .coordinator import MarstekConfigEntry, MarstekData, MarstekDataUpdateCoordinator
-from .energy_sensor import ENERGY_SENSORS, MarstekEnergySensor
+from .energy_sensor import (
+    ENERGY_SENSORS,
+    MarstekEnergySensor,
+    battery_power,
+    has_battery_power,
+)
 from .entity import MarstekEntity
 from .modes import MODE_OPTIONS, OPTION_BY_MODE
+from .sensor_pv import PV_SENSORS, MarstekPvSensor, has_pv_inputs
 
 # Read-only platform: the coordinator serialises all traffic.
 PARALLEL_UPDATES = 0
@@ -70,18 +76,6 @@ def _pv_power(data: MarstekData) -> float | None:
     if data.pv is not None:
         return data.pv.total_power
     return data.es.pv_power if data.es is not None else None
-
-
-def _pv_channel(index: int) -> Callable[[MarstekData], float | None]:
-    def value(data: MarstekData) -> float | None:
-        if data.pv is None:
-            return None
-        for channel in data.pv.channels:
-            if channel.index == index:
-                return channel.power
-        return None
-
-    return value
 
 
 def _phase(name: str) -> Callable[[MarstekData], float | None]:
@@ -127,11 +121,12 @@ SENSORS: tuple[MarstekSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.WATT,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        groups=(Group.ES,),
+        groups=(Group.ES, Group.MODE),
         # Positive while discharging (Home Assistant's battery convention). Firmware without
-        # bat_power gets it computed from the AC/PV balance by the decoder.
-        value_fn=lambda data: data.es.battery_power if data.es is not None else None,
-        has_fn=lambda coordinator: coordinator.reads(Group.ES),
+        # bat_power gets it computed from the AC/PV balance by the decoder; firmware without
+        # ES.GetStatus (Venus E 3.0 <= 139) from the AC balance in ES.GetMode.
+        value_fn=battery_power,
+        has_fn=has_battery_power,
     ),
     MarstekSensorEntityDescription(
         key="ac_power",
@@ -163,21 +158,6 @@ SENSORS: tuple[MarstekSensorEntityDescription, ...] = (
         groups=(Group.PV, Group.ES),
         value_fn=_pv_power,
         has_fn=lambda coordinator: coordinator.profile.has_pv,
-    ),
-    *(
-        MarstekSensorEntityDescription(
-            key=f"pv{index}_power",
-            translation_key="pv_channel_power",
-            translation_placeholders={"channel": str(index)},
-            device_class=SensorDeviceClass.POWER,
-            native_unit_of_measurement=UnitOfPower.WATT,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=0,
-            groups=(Group.PV,),
-            value_fn=_pv_channel(index),
-            has_fn=lambda coordinator: coordinator.reads(Group.PV),
-        )
-        for index in (1, 2, 3, 4)
     ),
     MarstekSensorEntityDescription(
         key="grid_power",
@@ -351,6 +331,11 @@ async def async_setup_entry(
                 MarstekEnergySensor(coordinator, description)
                 for description in ENERGY_SENSORS
                 if description.has_fn(coordinator)
+            ),
+            *(
+                MarstekPvSensor(coordinator, description)
+                for description in PV_SENSORS
+                if has_pv_inputs(coordinator)
             ),
         ]
     )

@@ -26,7 +26,7 @@ from .coordinator import MarstekDataUpdateCoordinator
 from .helpers import translate_errors
 from .protocol.commands import PASSIVE_MAX_DURATION
 from .protocol.models import ALL_DAYS, ManualPeriod
-from .schedule import parse_time, validate_period, validate_power, weekdays_from_names
+from .schedule import parse_days, parse_time, validate_period, validate_power
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_PERIOD = "period"
@@ -67,6 +67,7 @@ PERIOD: dict[Any, Any] = {
     vol.Required(ATTR_PERIOD): _whole_number,
     vol.Required(ATTR_START): cv.match_all,
     vol.Required(ATTR_END): cv.match_all,
+    # A list of day names or one comma-separated string: schedule.parse_days checks the names.
     vol.Optional(ATTR_DAYS): vol.All(cv.ensure_list, [cv.string]),
     vol.Required(ATTR_POWER): _whole_number,
     vol.Optional(ATTR_ENABLED, default=True): cv.boolean,
@@ -152,7 +153,7 @@ def _period(item: Mapping[str, Any], coordinator: MarstekDataUpdateCoordinator) 
         slot=fields[ATTR_PERIOD] - 1,
         start=parse_time(fields[ATTR_START]),
         end=parse_time(fields[ATTR_END]),
-        weekdays=ALL_DAYS if days is None else weekdays_from_names(days),
+        weekdays=ALL_DAYS if days is None else parse_days(days),
         power=fields[ATTR_POWER],
         enabled=fields[ATTR_ENABLED],
     )

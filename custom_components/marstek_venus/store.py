@@ -5,8 +5,10 @@ advertising setting, nor the passive parameters (marstek-open-api.md §2.7, §2.
 integration keeps what it wrote, per config entry, in ``.storage/marstek_venus.<entry_id>``,
 so the entities show it after a restart and a reset battery can be put back.
 
-A value is only stored after the battery confirmed the write: a failed write leaves the
-stored state as it was. The mode is the one "intended" mode: the last mode Home Assistant set,
+A value is only stored as written after the battery confirmed the write: a failed write
+leaves the stored state as it was. Schedule edits the battery has not taken yet (it was not in
+Manual, the period is disabled, or the write failed) are kept apart as ``pending`` until they
+are written (schedule_writer.py). The mode is the one "intended" mode: the last mode Home Assistant set,
 or the last mode it saw the battery switch to by other means while it was watching.
 """
 
@@ -37,6 +39,8 @@ class StoredState:
     # and the keep-alive survive a restart of Home Assistant.
     passive_ends_at: datetime | None = None
     periods: dict[int, ManualPeriod] = field(default_factory=dict)  # by 0-based slot
+    # Edits not on the battery yet, by slot: shown by the entities, written on apply.
+    pending: dict[int, ManualPeriod] = field(default_factory=dict)
     dod: int | None = None  # %
     led: bool | None = None
     ble_advertising: bool | None = None
@@ -50,9 +54,8 @@ class StoredState:
                 "duration": self.passive_duration,
                 "ends_at": self.passive_ends_at.isoformat() if self.passive_ends_at else None,
             },
-            "periods": {
-                str(slot): _period_to_dict(period) for slot, period in sorted(self.periods.items())
-            },
+            "periods": _periods_to_dict(self.periods),
+            "pending": _periods_to_dict(self.pending),
             "dod": self.dod,
             "led": self.led,
             "ble_advertising": self.ble_advertising,
@@ -72,13 +75,8 @@ class StoredState:
         ends_at = passive.get("ends_at")
         parsed = dt_util.parse_datetime(ends_at) if isinstance(ends_at, str) else None
         state.passive_ends_at = parsed if parsed is not None and parsed.tzinfo else None
-        for key, item in (data.get("periods") or {}).items():
-            try:
-                period = _period_from_dict(int(key), item)
-            except (KeyError, TypeError, ValueError):
-                LOGGER.warning("Ignoring malformed stored period %s: %r", key, item)
-                continue
-            state.periods[period.slot] = period
+        state.periods = _periods_from_dict(data.get("periods"))
+        state.pending = _periods_from_dict(data.get("pending"))
         state.dod = data.get("dod") if isinstance(data.get("dod"), int) else None
         state.led = data.get("led") if isinstance(data.get("led"), bool) else None
         adv = data.get("ble_advertising")
@@ -88,6 +86,22 @@ class StoredState:
 
 def _int(value: object, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _periods_to_dict(periods: dict[int, ManualPeriod]) -> dict[str, Any]:
+    return {str(slot): _period_to_dict(period) for slot, period in sorted(periods.items())}
+
+
+def _periods_from_dict(data: object) -> dict[int, ManualPeriod]:
+    periods: dict[int, ManualPeriod] = {}
+    for key, item in (data if isinstance(data, dict) else {}).items():
+        try:
+            period = _period_from_dict(int(key), item)
+        except (KeyError, TypeError, ValueError):
+            LOGGER.warning("Ignoring malformed stored period %s: %r", key, item)
+            continue
+        periods[period.slot] = period
+    return periods
 
 
 def _period_to_dict(period: ManualPeriod) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def period_enabled(slot: int) -> MarstekSwitchEntityDescription:
     """Whether one schedule period runs."""
 
     def is_on(coordinator: MarstekDataUpdateCoordinator) -> bool | None:
-        period = coordinator.settings.periods.get(slot)
+        period = coordinator.schedule.period(slot)
         return period.enabled if period is not None else None
 
     def set_enabled(coordinator: MarstekDataUpdateCoordinator, on: bool) -> Awaitable[None]:
@@ -106,6 +106,14 @@ class MarstekSwitch(MarstekStoredEntity, SwitchEntity):
         """Write "off", verified by the battery's acknowledgement."""
         await self._async_set(False)
 
-    @marstek_command
     async def _async_set(self, on: bool) -> None:
+        if self.entity_description.slot is not None:
+            # A period: the schedule writer translates errors and reads the battery again
+            # only when it wrote to it (an edit kept pending sends nothing).
+            await self.entity_description.set_fn(self.coordinator, on)
+        else:
+            await self._async_send(on)
+
+    @marstek_command
+    async def _async_send(self, on: bool) -> None:
         await self.entity_description.set_fn(self.coordinator, on)

@@ -12,7 +12,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .entity import MarstekStoredEntity, period_enabled_default, period_slots
-from .helpers import marstek_command
 from .schedule import parse_time
 
 PARALLEL_UPDATES = 1
@@ -56,7 +55,7 @@ async def async_setup_entry(
 
 
 class MarstekPeriodTime(MarstekStoredEntity, TimeEntity):
-    """A period's start or end as the integration last wrote it."""
+    """A period's start or end as Home Assistant keeps it (written or pending)."""
 
     entity_description: MarstekTimeEntityDescription
 
@@ -70,16 +69,19 @@ class MarstekPeriodTime(MarstekStoredEntity, TimeEntity):
 
     @property
     def native_value(self) -> time | None:
-        """Unknown until the integration has written this period."""
-        period = self.coordinator.settings.periods.get(self.entity_description.slot)
+        """Unknown until the period is edited or written; a pending edit shows."""
+        period = self.coordinator.schedule.period(self.entity_description.slot)
         if period is None:
             return None
         value: time = getattr(period, self.entity_description.field)
         return value
 
-    @marstek_command
     async def async_set_value(self, value: time) -> None:
-        """Write this period with the new time (whole minutes), verified."""
+        """Change this period's time (whole minutes): written only while it runs in Manual.
+
+        Errors come translated from the schedule writer, which also reads the battery again
+        after a write; an edit kept pending sends nothing at all (schedule_writer.py).
+        """
         description = self.entity_description
         await self.coordinator.async_update_period(
             description.slot, **{description.field: parse_time(value)}

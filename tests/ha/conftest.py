@@ -12,6 +12,7 @@ from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -39,6 +40,9 @@ from custom_components.marstek_venus.protocol.models import (
     RequestStats,
 )
 from custom_components.marstek_venus.protocol.profiles import profile_for
+from custom_components.marstek_venus.protocol.reachability import Reachability, Verdict
+
+from .unload_guard import pytest_runtest_teardown  # noqa: F401  # a pytest hook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEVICES = ("venus_e3_fw150", "venus_a_fw149", "venus_e2_fw154")
@@ -291,12 +295,21 @@ def battery(device_fixture: str) -> FakeBattery:
 
 @pytest.fixture
 def mock_client_class(battery: FakeBattery) -> Generator[MagicMock]:
-    """MarstekClient patched (autospec) where the coordinator and the config flow use it."""
+    """MarstekClient patched (autospec) where the coordinator and the config flow use it.
+
+    The config flow's reachability probe (real UDP, tested in test_config_flow_address.py)
+    is replaced by one that cannot tell, as for a battery behind a router: the flow then
+    asks the client, as it always did.
+    """
     with (
         patch(
             "custom_components.marstek_venus.coordinator.MarstekClient", autospec=True
         ) as client_class,
-        patch("custom_components.marstek_venus.config_flow.MarstekClient", new=client_class),
+        patch("custom_components.marstek_venus.probe.MarstekClient", new=client_class),
+        patch(
+            "custom_components.marstek_venus.probe.reachability.probe",
+            return_value=Reachability(Verdict.UNKNOWN),
+        ),
     ):
         configure_client(client_class.return_value, battery)
         yield client_class
@@ -369,9 +382,28 @@ def init_integration_factory(
 
 
 @pytest.fixture
-def mock_setup_entry() -> Generator[AsyncMock]:
-    """Config-flow tests do not set the entry up."""
-    with patch(
-        "custom_components.marstek_venus.async_setup_entry", return_value=True
-    ) as setup_entry:
+async def mock_setup_entry(hass: HomeAssistant) -> AsyncGenerator[AsyncMock]:
+    """Config-flow tests do not set the entry up.
+
+    An entry "set up" this way is LOADED without a coordinator, so it is unloaded here, with a
+    stub too, before the stubs go: Home Assistant's own teardown comes later and would run
+    the real unload, which closes a client that was never created.
+    """
+    with (
+        patch(
+            "custom_components.marstek_venus.async_setup_entry", return_value=True
+        ) as setup_entry,
+        patch("custom_components.marstek_venus.async_unload_entry", return_value=True),
+    ):
         yield setup_entry
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            if entry.state is ConfigEntryState.LOADED:
+                await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def report_mode(entry: MockConfigEntry, client: MagicMock, mode: Mode) -> None:
+    """Let the mock battery report ``mode`` (as if switched outside Home Assistant), and poll."""
+    client.get_mode.return_value = replace(
+        client.get_mode.return_value, mode=mode, raw_mode=str(mode)
+    )
+    await entry.runtime_data.async_refresh()

@@ -1,22 +1,29 @@
-"""Config flow: scan and pick, manual entry, discovery, DHCP, reconfigure, options."""
+"""Config flow: scan and pick, manual entry, discovery, DHCP, reconfigure, the forms.
+
+Names, host names and the reachability probe: test_config_flow_address.py; options:
+test_options_flow.py.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+from fnmatch import fnmatch
 from http import HTTPStatus
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock, patch
+from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 from homeassistant.config_entries import (
     SOURCE_DHCP,
     SOURCE_INTEGRATION_DISCOVERY,
     SOURCE_USER,
-    ConfigEntryState,
 )
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.loader import async_get_dhcp
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -65,7 +72,7 @@ async def test_user_picks_discovered_battery(
         result["flow_id"], {"device": "009b08a5dfa5"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Marstek Venus E 3.0"
+    assert result["title"] == "Marstek Venus E 3.0 DFA5"
     assert result["data"] == {CONF_HOST: "192.168.1.50", CONF_PORT: 30000}
     assert result["result"].unique_id == "009b08a5dfa5"
     # Picking from the scan needs no second probe.
@@ -86,7 +93,7 @@ async def test_user_picks_manual(
         result["flow_id"], {CONF_HOST: " 192.168.1.50 ", CONF_PORT: 30000}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Marstek Venus E 3.0"
+    assert result["title"] == "Marstek Venus E 3.0 DFA5"
     assert result["data"] == {CONF_HOST: "192.168.1.50", CONF_PORT: 30000}
     assert result["result"].unique_id == battery.device.ble_mac
     mock_client.close.assert_awaited()
@@ -131,16 +138,6 @@ async def test_manual_errors_then_recover(
         result["flow_id"], {CONF_HOST: "192.168.1.50", CONF_PORT: 30000}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
-async def test_manual_invalid_host(hass: HomeAssistant, mock_client_class: MagicMock) -> None:
-    """A host that is no IPv4 address is refused before anything is sent."""
-    mock_client_class.side_effect = MarstekInvalidHostError("not an address")
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: "battery.local", CONF_PORT: 30000}
-    )
-    assert result["errors"] == {"base": "invalid_host"}
 
 
 async def test_manual_known_battery_new_address(
@@ -200,7 +197,7 @@ async def test_integration_discovery_new(hass: HomeAssistant, battery: FakeBatte
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Marstek Venus E 3.0"
+    assert result["title"] == "Marstek Venus E 3.0 DFA5"
     assert result["data"] == {CONF_HOST: "192.168.1.50", CONF_PORT: 30000}
 
     # The same battery found again while a flow is open does not start a second one.
@@ -238,25 +235,81 @@ async def test_integration_discovery_updates_host(
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.99"
 
 
-async def test_dhcp_updates_host(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
-    """DHCP (registered devices) keeps the IP of a known battery current."""
-    mock_config_entry.add_to_hass(hass)
+def _dhcp(ip: str, hostname: str = "marstek-venus-e") -> DhcpServiceInfo:
+    # The MAC DHCP sees is the Wi-Fi side's, never the BLE MAC entries are keyed on.
+    return DhcpServiceInfo(ip=ip, hostname=hostname, macaddress="444e6d6b2f11")
+
+
+async def test_dhcp_matchers(hass: HomeAssistant) -> None:
+    """A new battery's "marstek…" DHCP host name, and registered devices, reach the flow."""
+    matchers = [
+        {key: value for key, value in matcher.items() if key != "domain"}
+        for matcher in await async_get_dhcp(hass)
+        if matcher["domain"] == DOMAIN
+    ]
+    assert matchers == [{"hostname": "marstek*"}, {"registered_devices": True}]
+    # Home Assistant matches the lower-cased host name with fnmatch.
+    assert fnmatch("marstek-venus-e-3", matchers[0]["hostname"])
+
+
+async def test_dhcp_new_battery_is_discovered(
+    hass: HomeAssistant, mock_client: MagicMock, mock_client_class: MagicMock, battery: FakeBattery
+) -> None:
+    """A "marstek-…" host is asked GetDevice at its DHCP address, then offered; keyed on BLE MAC."""
     result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={"source": SOURCE_DHCP},
-        data=DhcpServiceInfo(ip="192.168.1.98", hostname="venus", macaddress="009b08a5dfa5"),
+        DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp(battery.host)
     )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "discovery_confirm"
+    assert mock_client_class.call_args.args[:2] == (battery.host, 30000)
+    mock_client.get_device.assert_awaited()
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == battery.device.ble_mac
+    assert result["data"] == {CONF_HOST: battery.host, CONF_PORT: 30000}
+
+
+async def test_dhcp_known_battery_moved(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_client: MagicMock,
+    battery: FakeBattery,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A known battery at a new DHCP address: the entry follows it, and the log says so."""
+    mock_config_entry.add_to_hass(hass)
+    mock_client.get_device.return_value = replace(battery.device, host="192.168.1.98")
+    with caplog.at_level(logging.INFO):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp("192.168.1.98")
+        )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.98"
+    assert "Marstek battery 00:9b:08:a5:df:a5 moved from 192.168.1.50 to 192.168.1.98" in (
+        caplog.text
+    )
 
 
-async def test_dhcp_unknown_device(hass: HomeAssistant) -> None:
-    """A DHCP match without an entry offers nothing."""
+async def test_dhcp_known_address_sends_nothing(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, mock_client_class: MagicMock
+) -> None:
+    """A lease renewed at the address a battery already has: nothing to ask, nothing sent."""
+    mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={"source": SOURCE_DHCP},
-        data=DhcpServiceInfo(ip="192.168.1.98", hostname="venus", macaddress="aabbccddeeff"),
+        DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp(mock_config_entry.data[CONF_HOST])
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    mock_client_class.assert_not_called()
+
+
+async def test_dhcp_no_battery_there(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """A "marstek…" host that does not answer GetDevice offers nothing."""
+    mock_client.get_device.side_effect = MarstekTimeoutError("no reply")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_DHCP}, data=_dhcp("192.168.1.77")
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_devices_found"
@@ -301,45 +354,6 @@ async def test_reconfigure_other_battery(
     assert mock_config_entry.data[CONF_HOST] == "192.168.1.50"
 
 
-async def test_options_flow(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_setup_entry: AsyncMock,
-) -> None:
-    """The options are stored and a change reloads the entry; no change, no reload."""
-    unload = patch("custom_components.marstek_venus.async_unload_entry", return_value=True)
-    unload.start()
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert mock_config_entry.state is ConfigEntryState.LOADED
-    assert mock_setup_entry.call_count == 1
-
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
-    options = {
-        CONF_SCAN_INTERVAL: 60,
-        CONF_REQUEST_GAP: 1.5,
-        CONF_POLL_GROUPS: ["battery", "ble"],
-        CONF_UNAVAILABLE_AFTER: 5,
-        CONF_POWER_LIMIT: 800,
-        CONF_PASSIVE_KEEP_ALIVE: True,
-    }
-    result = await hass.config_entries.options.async_configure(result["flow_id"], options)
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert dict(mock_config_entry.options) == options
-    assert mock_setup_entry.call_count == 2  # reloaded with the new options
-
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    result = await hass.config_entries.options.async_configure(result["flow_id"], options)
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_setup_entry.call_count == 2
-    unload.stop()
-
-
 async def test_forms_serialize_for_the_frontend(
     hass: HomeAssistant,
     hass_client: Any,
@@ -366,7 +380,7 @@ async def test_forms_serialize_for_the_frontend(
         f"/api/config/config_entries/flow/{form['flow_id']}", json={"device": "manual"}
     )
     form = await response.json()
-    assert [field["name"] for field in form["data_schema"]] == [CONF_HOST, CONF_PORT]
+    assert [field["name"] for field in form["data_schema"]] == [CONF_HOST, CONF_PORT, CONF_NAME]
 
     mock_config_entry.add_to_hass(hass)
     response = await client.post(

@@ -155,3 +155,125 @@ def test_restore_bad_timestamp() -> None:
     assert total.baseline_at is None
     assert total.add_counter(10.1, _at(0)) is True
     assert total.total == pytest.approx(1.1)
+
+
+# --- a counter that is there but does not count (issue 9) -----------------------------------
+
+
+def _feed(
+    total: EnergyTotal, counter: float | None, power: float, start: float, minutes: int
+) -> None:
+    """One sample every 30 s for ``minutes``, starting at ``start`` seconds."""
+    for step in range(minutes * 2 + 1):
+        total.add_sample(counter, power, _at(start + step * 30), 149)
+
+
+def test_flat_counter_with_clear_flow_switches_to_integration(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A counter stuck at one value while 1 kW flows is replaced by integrating the power."""
+    total = _total()
+    total.counter_step = 0.0001
+    _feed(total, 5.0, 1000.0, 0, 9)  # 9 minutes: not yet
+    assert total.counter_stalled is False
+    assert total.total == 5.0
+    total.add_sample(5.0, 1000.0, _at(600), 149)  # 10 minutes of flow with the counter flat
+    assert total.counter_stalled is True
+    # What flowed while the counter stood still is added: 1 kW for 10 minutes.
+    assert total.total == pytest.approx(5.0 + 1000 * 600 / 3_600_000)
+    assert caplog.text.count("the device counter stayed at 5.000 kWh for 10 minutes") == 1
+    # From now on the power counts, whatever the counter does (no second log line).
+    total.add_sample(5.0, 1000.0, _at(636), 149)
+    assert total.total == pytest.approx(5.0 + 1000 * 636 / 3_600_000)
+    total.add_sample(9.0, 1000.0, _at(672), 149)  # the counter catches up: not counted again
+    assert total.total == pytest.approx(5.0 + 1000 * 672 / 3_600_000)
+    assert caplog.text.count("stayed at") == 1
+
+
+def test_flat_counter_without_flow_is_trusted() -> None:
+    """Power around zero (noise, standby) never makes a flat counter look stalled."""
+    total = _total()
+    total.counter_step = 0.0001
+    _feed(total, 5.0, 20.0, 0, 180)  # 3 hours at 20 W: below the stall threshold
+    _feed(total, 5.0, -800.0, 10_860, 60)  # an hour of flow the other way
+    assert total.counter_stalled is False
+    assert total.total == 5.0
+
+
+def test_moving_counter_is_trusted() -> None:
+    """A counter that moves, however little, is a working counter."""
+    total = _total()
+    total.counter_step = 0.0001
+    for step in range(120):  # an hour at 1 kW, the counter moving every 5 minutes
+        counter = 5.0 + (step // 10) * 0.08
+        total.add_sample(counter, 1000.0, _at(step * 30), 149)
+    assert total.counter_stalled is False
+    assert total.total == pytest.approx(5.0 + 11 * 0.08)
+
+
+def test_coarse_counter_is_not_taken_for_a_stalled_one() -> None:
+    """100 Wh steps at 300 W: 20 minutes between steps is normal, not a stall."""
+    total = _total()
+    total.counter_step = 0.1
+    for step in range(240):  # two hours, a step every 20 minutes
+        counter = 7.0 + (step // 40) * 0.1
+        total.add_sample(counter, 300.0, _at(step * 30), 154)
+    assert total.counter_stalled is False
+    assert total.total == pytest.approx(7.5)
+
+
+def test_stalled_total_stays_integrated_across_a_restart() -> None:
+    """The switch is stored with the total: a restart keeps integrating, monotonically."""
+    total = _total()
+    total.counter_step = 0.0001
+    _feed(total, 5.0, 1000.0, 0, 10)
+    assert total.counter_stalled is True
+    before = total.total
+    restored = _total()
+    restored.restore(total.as_dict())
+    assert restored.counter_stalled is True
+    assert restored.total == before
+    # The device counter jumps while HA was stopped: ignored, power is integrated.
+    assert restored.add_sample(50.0, 1000.0, _at(4000), 149) is False
+    restored.add_sample(50.0, 1000.0, _at(4036), 149)
+    assert restored.total == pytest.approx(before + 0.01)
+
+
+def test_new_firmware_gets_the_counter_back(caplog: pytest.LogCaptureFixture) -> None:
+    """After a firmware update the counter is tried again, from a new baseline."""
+    total = _total()
+    total.counter_step = 0.0001
+    _feed(total, 5.0, 1000.0, 0, 10)
+    before = total.total
+    assert total.add_sample(80.0, 1000.0, _at(630), 150) is False  # new baseline, no jump
+    assert total.counter_stalled is False
+    assert "firmware 150 replaced 149; using the device counter again" in caplog.text
+    assert total.add_sample(80.01, 1000.0, _at(660), 150) is True
+    assert total.total == pytest.approx(before + 0.01)
+
+
+def test_counter_returning_after_integration_is_not_counted_twice(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Energy integrated while the counter was missing is not added again when it returns."""
+    total = _total()
+    total.add_sample(100.0, 1000.0, _at(0), 150)
+    total.add_sample(None, 1000.0, _at(30), 150)  # first power sample: nothing integrated yet
+    assert total.baseline == 100.0  # a single missing reading keeps the baseline
+    total.add_sample(None, 1000.0, _at(66), 150)  # 0.01 kWh integrated
+    assert total.total == pytest.approx(100.01)
+    assert "no usable device counter any more" in caplog.text
+    assert total.baseline is None
+    total.add_sample(100.02, 1000.0, _at(96), 150)  # the counter is back: a new baseline
+    assert total.total == pytest.approx(100.01)
+    total.add_sample(100.03, 1000.0, _at(126), 150)
+    assert total.total == pytest.approx(100.02)
+
+
+def test_restore_ignores_a_garbled_stall_marker() -> None:
+    total = _total()
+    total.restore({"total": 3.0, "counter_stalled": "yes", "stalled_firmware": 149})
+    assert total.counter_stalled is False
+    total.restore({"total": 3.0, "counter_stalled": True, "stalled_firmware": True})
+    assert total.counter_stalled is True
+    assert total.stalled_firmware is None

@@ -26,7 +26,7 @@ from custom_components.marstek_venus.protocol.const import Mode
 from custom_components.marstek_venus.protocol.errors import MarstekWriteError
 from custom_components.marstek_venus.protocol.models import ALL_DAYS, ManualPeriod
 
-from .conftest import snapshot_entities
+from .conftest import report_mode, snapshot_entities
 
 PASSIVE_POWER = "number.marstek_venus_passive_power"
 PASSIVE_DURATION = "number.marstek_venus_passive_duration"
@@ -85,14 +85,23 @@ async def test_passive_numbers_only_store(
     assert ATTR_ASSUMED_STATE not in hass.states.get(PASSIVE_POWER).attributes
 
 
+@pytest.mark.parametrize(
+    ("device_fixture", "charge", "discharge"),
+    [("venus_e3_fw150", 2500, 2500), ("venus_e2_fw154", 2500, 2500), ("venus_a_fw149", 1200, 1200)],
+)
 @pytest.mark.usefixtures("init_integration")
-async def test_power_limits(hass: HomeAssistant) -> None:
-    """The power numbers span the model's limit, both signs."""
+async def test_power_limits(
+    hass: HomeAssistant, mock_client: MagicMock, charge: int, discharge: int
+) -> None:
+    """The power numbers span the model's AC limits: charging below 0, discharging above."""
     for entity_id in (PASSIVE_POWER, PERIOD_1_POWER):
         attributes = hass.states.get(entity_id).attributes
-        assert (attributes[ATTR_MIN], attributes[ATTR_MAX]) == (-2500, 2500)
+        assert (attributes[ATTR_MIN], attributes[ATTR_MAX]) == (-charge, discharge)
+    with pytest.raises(ServiceValidationError):  # Home Assistant checks min/max itself
+        await set_value(hass, PASSIVE_POWER, discharge + 1)
     with pytest.raises(ServiceValidationError):
-        await set_value(hass, PASSIVE_POWER, 2600)
+        await set_value(hass, PERIOD_1_POWER, -charge - 1)
+    mock_client.set_manual_period.assert_not_awaited()
 
 
 async def test_power_limit_option(hass: HomeAssistant, init_integration_factory: Any) -> None:
@@ -101,7 +110,10 @@ async def test_power_limit_option(hass: HomeAssistant, init_integration_factory:
     hass.config_entries.async_update_entry(entry, options={CONF_POWER_LIMIT: 800})
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.runtime_data.power_limit == 800
+    assert (entry.runtime_data.power_limit.charge, entry.runtime_data.power_limit.discharge) == (
+        800,
+        800,
+    )
     attributes = hass.states.get(PASSIVE_POWER).attributes
     assert (attributes[ATTR_MIN], attributes[ATTR_MAX]) == (-800, 800)
     with pytest.raises(ServiceValidationError):
@@ -112,11 +124,12 @@ async def test_power_limit_option(hass: HomeAssistant, init_integration_factory:
 async def test_period_power_writes_that_period(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Setting a period's power writes that period only, verified, and remembers it."""
+    """In Manual, a period's power writes that period only, verified, and remembers it."""
     settings = mock_config_entry.runtime_data.settings
     settings.periods[0] = ManualPeriod(
         slot=0, start=time(1, 0), end=time(6, 0), power=-1000, enabled=True
     )
+    await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     await set_value(hass, PERIOD_1_POWER, -1500)
     expected = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-1500, enabled=True)
     mock_client.set_manual_period.assert_awaited_once_with(expected)
@@ -132,29 +145,38 @@ async def test_period_power_writes_that_period(
 async def test_period_power_of_a_new_period(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """A period the integration never wrote starts disabled, every day, 00:00-00:00."""
+    """A period the integration never wrote starts disabled, every day, 00:00-00:00; being
+    disabled, the edit stays in Home Assistant, even in Manual."""
+    await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     await set_value(hass, "number.marstek_venus_period_2_power", 500)
-    mock_client.set_manual_period.assert_awaited_once_with(
-        ManualPeriod(
+    mock_client.set_manual_period.assert_not_awaited()
+    assert mock_config_entry.runtime_data.settings.pending == {
+        1: ManualPeriod(
             slot=1, start=time(0), end=time(0), weekdays=ALL_DAYS, power=500, enabled=False
         )
-    )
+    }
+    assert hass.states.get("number.marstek_venus_period_2_power").state == "500"
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_failed_write_keeps_the_stored_period(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """A write the battery does not confirm changes nothing stored, and says so."""
+    """A write the battery does not confirm is reported; the edit is kept, pending."""
     settings = mock_config_entry.runtime_data.settings
     period = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-1000)
     settings.periods[0] = period
+    await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     mock_client.set_manual_period.side_effect = MarstekWriteError("set_result false 4 times")
-    with pytest.raises(HomeAssistantError, match="did not confirm the change"):
+    with pytest.raises(
+        HomeAssistantError, match="Period 1 was not written to the battery: set_result false"
+    ):
         await set_value(hass, PERIOD_1_POWER, -1500)
     assert settings.periods[0] == period
-    assert settings.mode is None
-    assert hass.states.get(PERIOD_1_POWER).state == "-1000"
+    assert settings.pending == {0: ManualPeriod(slot=0, start=time(1), end=time(6), power=-1500)}
+    await hass.async_block_till_done()
+    assert hass.states.get(PERIOD_1_POWER).state == "-1500"
+    assert hass.states.get("binary_sensor.marstek_venus_schedule_changes_pending").state == "on"
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -33,7 +33,7 @@ from custom_components.marstek_venus.const import (
     KEEP_ALIVE_RETRY,
     PASSIVE_CONFIRM_READS,
 )
-from custom_components.marstek_venus.passive import keep_alive_lead, moved_toward
+from custom_components.marstek_venus.passive import keep_alive_lead
 from custom_components.marstek_venus.protocol.const import Mode
 from custom_components.marstek_venus.protocol.errors import MarstekTimeoutError
 from custom_components.marstek_venus.protocol.models import PassiveConfig
@@ -132,8 +132,8 @@ async def test_not_followed_is_resent_once_then_an_error(
     reads = mock_client.get_mode.await_count
     with pytest.raises(
         HomeAssistantError,
-        match="did not move toward 1000 W, also after the command was sent a second time "
-        "\\(last reading 300 W\\)",
+        match="delivers 300 W instead of the requested 1000 W, also after the command was sent "
+        "a second time",
     ):
         await press(hass)
     assert mock_client.set_passive.await_count == 2
@@ -210,21 +210,26 @@ async def test_bms_limits_skip_the_check(
     mock_client.set_passive.assert_awaited_once()
 
 
-@pytest.mark.parametrize(
-    ("before", "actual", "target", "moved"),
-    [
-        (0, 0, 0, True),  # already there
-        (300, 30, 0, True),  # within the tolerance
-        (0, -950, -1000, True),
-        (0, 800, 2500, True),  # an 800 W inverter asked for 2500 W still moved
-        (0, 40, 2500, False),  # barely twitched
-        (300, 300, -1000, False),
-        (300, 600, -1000, False),  # the wrong way
-    ],
-)
-def test_moved_toward(before: float, actual: float, target: float, moved: bool) -> None:
-    """What counts as following the command."""
-    assert moved_toward(before, actual, target) is moved
+@pytest.mark.usefixtures("init_integration")
+async def test_part_of_the_power_is_not_confirmed(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """A battery that moves toward the target but stops short (its limit) is not confirmed.
+
+    Before issue 9 this counted as "moved toward": 1200 W for 2000 W asked passed silently.
+    """
+
+    async def set_passive(config: PassiveConfig) -> None:
+        mock_client.get_mode.return_value = replace(
+            mock_client.get_mode.return_value, mode=Mode.PASSIVE, ac_power=1200.0
+        )
+
+    mock_client.set_passive.side_effect = set_passive
+    mock_config_entry.runtime_data.settings.passive_power = 2000
+    with pytest.raises(HomeAssistantError, match="delivers 1200 W instead of the requested 2000 W"):
+        await press(hass)
+    assert mock_client.set_passive.await_count == 2
+    assert mock_config_entry.runtime_data.passive.last_ac_power == 1200.0
 
 
 @pytest.mark.parametrize(

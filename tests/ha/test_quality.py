@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from custom_components.marstek_venus import PLATFORMS
-from custom_components.marstek_venus.binary_sensor import BINARY_SENSORS
-from custom_components.marstek_venus.button import APPLY_PASSIVE
+from custom_components.marstek_venus.binary_sensor import BINARY_SENSORS, SCHEDULE_PENDING
+from custom_components.marstek_venus.button import BUTTONS
 from custom_components.marstek_venus.const import OPTIONAL_GROUPS, Trigger
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
 from custom_components.marstek_venus.modes import MODE_OPTIONS
@@ -26,6 +26,7 @@ from custom_components.marstek_venus.number import DOD_NUMBER, PASSIVE_NUMBERS, 
 from custom_components.marstek_venus.schedule import DAY_SET_OPTIONS, WEEKDAY_NAMES
 from custom_components.marstek_venus.select import SELECTS, period_days
 from custom_components.marstek_venus.sensor import SENSORS
+from custom_components.marstek_venus.sensor_pv import PV_SENSORS
 from custom_components.marstek_venus.switch import SETTING_SWITCHES, period_enabled
 from custom_components.marstek_venus.time import period_times
 
@@ -100,7 +101,8 @@ def test_manifest() -> None:
     assert manifest["integration_type"] == "device"
     assert manifest["config_flow"] is True
     assert (INTEGRATION / "config_flow.py").is_file()
-    assert manifest["dhcp"] == [{"registered_devices": True}]
+    # A new battery's DHCP host name, and the IP of a device already registered.
+    assert manifest["dhcp"] == [{"hostname": "marstek*"}, {"registered_devices": True}]
     # The library is in-tree: nothing to install; any requirement must be pinned.
     assert all("==" in requirement for requirement in manifest["requirements"])
     assert isinstance(manifest["loggers"], list)
@@ -205,7 +207,10 @@ def test_languages_have_the_same_keys() -> None:
             assert other[key].strip(), (language, key)
 
 
-ENTITY_PLATFORM_FILES = {f"{platform}.py" for platform in PLATFORMS} | {"energy_sensor.py"}
+ENTITY_PLATFORM_FILES = {f"{platform}.py" for platform in PLATFORMS} | {
+    "energy_sensor.py",
+    "sensor_pv.py",
+}
 
 
 def _entity_keys() -> dict[str, set[str]]:
@@ -213,9 +218,10 @@ def _entity_keys() -> dict[str, set[str]]:
     for platform, descriptions in (
         ("sensor", SENSORS),
         ("sensor", ENERGY_SENSORS),
-        ("binary_sensor", BINARY_SENSORS),
+        ("sensor", PV_SENSORS),
+        ("binary_sensor", (*BINARY_SENSORS, SCHEDULE_PENDING)),
         ("select", (*SELECTS, period_days(0))),
-        ("button", (APPLY_PASSIVE,)),
+        ("button", BUTTONS),
         ("number", (*PASSIVE_NUMBERS, DOD_NUMBER, period_power(0))),
         ("switch", (*SETTING_SWITCHES, period_enabled(0))),
         ("time", period_times(0)),
@@ -278,18 +284,20 @@ def test_config_flow_translations() -> None:
     """Form errors, abort reasons, steps and selector options used by the flows exist."""
     english = _json(INTEGRATION / "translations" / "en.json")
     source = _sources()["config_flow.py"]
-    tree = ast.parse(source)
-    probe = next(
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.AsyncFunctionDef) and node.name == "async_probe"
-    )
+    # Form errors come from probe.py: returned as (device, error) or mapped from a verdict.
+    probe = ast.parse(_sources()["probe.py"])
     errors = {
         element.value
         for node in ast.walk(probe)
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple)
         for element in node.value.elts
         if isinstance(element, ast.Constant) and isinstance(element.value, str)
+    } | {
+        value.value
+        for node in ast.walk(probe)
+        if isinstance(node, ast.Dict)
+        for value in node.values
+        if isinstance(value, ast.Constant) and isinstance(value.value, str)
     }
     assert errors == set(english["config"]["error"])
     reasons = set(re.findall(r'reason="(\w+)"', source))
@@ -297,7 +305,7 @@ def test_config_flow_translations() -> None:
     assert reasons == set(english["config"]["abort"])
     steps = set(re.findall(r'step_id="(\w+)"', source))
     assert steps == set(english["config"]["step"]) | set(english["options"]["step"])
-    for step in ("manual", "reconfigure", "pick_device"):
+    for step in ("manual", "reconfigure", "pick_device", "discovery_confirm"):
         data = english["config"]["step"][step]["data"]
         assert set(data) == set(english["config"]["step"][step]["data_description"])
     options_step = english["options"]["step"]["init"]
@@ -342,7 +350,11 @@ def test_services() -> None:
 
 
 def test_issue_translations() -> None:
-    """Every repair issue the code creates has a title and a description (and its fix flow)."""
+    """Every repair issue the code creates has a title, and a description or a fix flow.
+
+    Not both: hassfest rejects that (test_translations.py). The fixable issue explains itself
+    in its fix flow's step instead, with the issue's placeholders.
+    """
     english = _json(INTEGRATION / "translations" / "en.json")["issues"]
     source = _sources()["issues.py"]
     keys = {"port_in_use", "open_api_off", "api_not_answering", "settings_reset"}
@@ -351,9 +363,12 @@ def test_issue_translations() -> None:
         assert f'"{key}"' in source
     for key in english:
         assert english[key]["title"]
-        assert english[key]["description"]
+        assert ("description" in english[key]) != ("fix_flow" in english[key]), key
     fix_flow = english["settings_reset"]["fix_flow"]
     assert set(fix_flow["step"]) == {"confirm"}
+    assert {"{reported}", "{expected}"} <= set(
+        re.findall(r"{\w+}", fix_flow["step"]["confirm"]["description"])
+    )
     reasons = set(re.findall(r'reason="(\w+)"', _sources()["repairs.py"]))
     assert reasons == set(fix_flow["abort"])
 

@@ -178,7 +178,12 @@ async def test_reset_seen_at_start_up_and_fixed(
     result = await manager.async_init(DOMAIN, data={"issue_id": found.issue_id})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "confirm"
-    assert result["description_placeholders"] == {"name": "Marstek Venus"}
+    # The fix flow carries the issue's explanation (hassfest: description or fix_flow).
+    assert result["description_placeholders"] == {
+        "name": "Marstek Venus",
+        "reported": "Auto",
+        "expected": "Manual",
+    }
     result = await manager.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 

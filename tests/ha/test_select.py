@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from unittest.mock import MagicMock
 
@@ -28,7 +29,7 @@ from custom_components.marstek_venus.protocol.errors import (
 )
 from custom_components.marstek_venus.protocol.models import ManualPeriod, PassiveConfig, Weekday
 
-from .conftest import DEVICES, snapshot_entities
+from .conftest import DEVICES, report_mode, snapshot_entities
 
 ENTITY_ID = "select.marstek_venus_operating_mode"
 
@@ -197,13 +198,25 @@ async def test_ups_hidden(hass: HomeAssistant) -> None:
     assert state.state == "manual"
 
 
+@pytest.mark.parametrize("device_fixture", ["venus_a_fw149"])
+@pytest.mark.usefixtures("init_integration")
+async def test_ups_offered_on_venus_a_149(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """Venus A fw 149 takes UPS (protocol doc: accepted from 147), so the select offers it."""
+    assert "ups" in hass.states.get(ENTITY_ID).attributes[ATTR_OPTIONS]
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: ENTITY_ID, ATTR_OPTION: "ups"},
+        blocking=True,
+    )
+    mock_client.set_mode.assert_awaited_once_with(Mode.UPS)
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_unknown_mode(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """A mode the integration does not know shows as unknown."""
-    from dataclasses import replace
-
     mock_client.get_mode.return_value = replace(
         mock_client.get_mode.return_value, mode=None, raw_mode="Eco"
     )
@@ -233,19 +246,44 @@ async def test_period_days(
     option: str,
     weekdays: Weekday,
 ) -> None:
-    """A day set writes the period with those weekdays."""
-    mock_config_entry.runtime_data.settings.periods[0] = ManualPeriod(
+    """A day set of a disabled period is stored, shown and left pending: nothing is sent."""
+    settings = mock_config_entry.runtime_data.settings
+    written = ManualPeriod(
         slot=0, start=time(1, 0), end=time(6, 0), weekdays=Weekday.MON, enabled=False
     )
+    settings.periods[0] = written
+    await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     await hass.services.async_call(
         SELECT_DOMAIN,
         SERVICE_SELECT_OPTION,
         {ATTR_ENTITY_ID: DAYS, ATTR_OPTION: option},
         blocking=True,
     )
-    assert mock_client.set_manual_period.await_args.args[0].weekdays == weekdays
+    mock_client.set_manual_period.assert_not_awaited()
+    assert settings.pending[0].weekdays == weekdays
+    assert settings.periods[0] == written
     await hass.async_block_till_done()
     assert hass.states.get(DAYS).state == option
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_period_days_written_in_manual(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """The days of an enabled period are written at once while the battery runs Manual."""
+    settings = mock_config_entry.runtime_data.settings
+    settings.periods[0] = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0))
+    await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: DAYS, ATTR_OPTION: "weekend"},
+        blocking=True,
+    )
+    mock_client.set_manual_period.assert_awaited_once_with(
+        ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), weekdays=Weekday.SAT | Weekday.SUN)
+    )
+    assert settings.pending == {}
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import MagicMock
+
 import pytest
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -11,8 +13,12 @@ from syrupy.assertion import SnapshotAssertion
 
 from .conftest import DEVICES, snapshot_entities
 
+# Venus E 3.0 fw 139 as well: no ES.GetStatus, so battery power and the battery energy totals
+# come from ES.GetMode (issue 9).
+SENSOR_DEVICES = (*DEVICES, "venus_e3_fw139")
 
-@pytest.mark.parametrize("device_fixture", DEVICES)
+
+@pytest.mark.parametrize("device_fixture", SENSOR_DEVICES)
 @pytest.mark.parametrize("platforms", [[Platform.SENSOR]])
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "init_integration")
 async def test_sensors(
@@ -50,3 +56,14 @@ async def test_disabled_by_default(
         "wifi_rssi",
         "wifi_ssid",
     }
+
+
+@pytest.mark.parametrize("device_fixture", ["venus_e3_fw139"])
+@pytest.mark.parametrize("platforms", [[Platform.SENSOR]])
+@pytest.mark.usefixtures("init_integration")
+async def test_battery_power_without_es_status(hass: HomeAssistant, mock_client: MagicMock) -> None:
+    """fw 139 never answers ES.GetStatus: battery power and its totals come from ES.GetMode."""
+    assert hass.states.get("sensor.marstek_venus_battery_power").state == "-1033.0"  # charging
+    assert hass.states.get("sensor.marstek_venus_energy_charged").state == "0.0"
+    assert hass.states.get("sensor.marstek_venus_energy_discharged").state == "0.0"
+    mock_client.get_es_status.assert_not_called()

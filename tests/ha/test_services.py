@@ -23,6 +23,9 @@ from custom_components.marstek_venus.protocol.models import (
     Weekday,
 )
 from custom_components.marstek_venus.schedule import cleared_period
+from simulator import SimulatedBattery
+
+from .test_end_to_end import _free_udp_port, _setup_simulated
 
 ENTRY_ID = "01JMARSTEKVENUS0000000000"
 TARGET = {"config_entry_id": ENTRY_ID}
@@ -121,7 +124,7 @@ async def test_set_several_periods_by_device(
 async def test_failed_period_keeps_earlier_ones(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Periods written before a failure are stored; the failed one keeps its stored value."""
+    """Periods written before a failure count as written; the failed one stays pending."""
     settings = mock_config_entry.runtime_data.settings
     old = ManualPeriod(slot=1, start=time(9), end=time(10), power=100)
     settings.periods[1] = old
@@ -133,7 +136,7 @@ async def test_failed_period_keeps_earlier_ones(
         await follow(period)
 
     mock_client.set_manual_period.side_effect = set_manual_period
-    with pytest.raises(HomeAssistantError, match="did not confirm the change"):
+    with pytest.raises(HomeAssistantError, match="Period 2 was not written to the battery"):
         await call(
             hass,
             "set_manual_schedule",
@@ -147,7 +150,36 @@ async def test_failed_period_keeps_earlier_ones(
         )
     assert settings.periods[0].power == -2000
     assert settings.periods[1] == old
+    assert settings.pending == {
+        1: ManualPeriod(slot=1, start=time(17), end=time(20), power=800),
+    }
+    # The first write switched the battery; the refresh after the action noticed.
     assert settings.mode is Mode.MANUAL
+    await hass.async_block_till_done()
+    assert hass.states.get("number.marstek_venus_period_2_power").state == "800"
+    assert hass.states.get("binary_sensor.marstek_venus_schedule_changes_pending").state == "on"
+
+
+@pytest.mark.parametrize(
+    ("days", "weekdays"),
+    [
+        ("mon,tue", Weekday.MON | Weekday.TUE),
+        (" Monday , TUE ", Weekday.MON | Weekday.TUE),
+        ("MON", Weekday.MON),
+        (["sat", "Sunday"], Weekday.SAT | Weekday.SUN),
+        (["mon,wed", "fri"], Weekday.MON | Weekday.WED | Weekday.FRI),
+        ("weekend", Weekday.SAT | Weekday.SUN),
+        (["working_days", "sat"], Weekday(0b0111111)),
+        ("every_day", ALL_DAYS),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_day_names(
+    hass: HomeAssistant, mock_client: MagicMock, days: Any, weekdays: Weekday
+) -> None:
+    """A list or a comma-separated string of whole day names, in any case, or day sets."""
+    await call(hass, "set_manual_schedule", {**TARGET, **P1, "days": days})
+    assert mock_client.set_manual_period.await_args.args[0].weekdays == weekdays
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -230,9 +262,16 @@ P1 = {"period": 1, "start": "01:00", "end": "06:00", "power": -1000}
         ("set_manual_schedule", {**TARGET, **P1, "end": "00:30"}, "must end after it starts"),
         ("set_manual_schedule", {**TARGET, **P1, "end": "01:00"}, "must end after it starts"),
         ("set_manual_schedule", {**TARGET, **P1, "days": ["funday"]}, '"funday" is not a'),
+        # Whole names only (not their first three letters), every entry a day.
+        ("set_manual_schedule", {**TARGET, **P1, "days": "monkey"}, '"monkey" is not a'),
+        ("set_manual_schedule", {**TARGET, **P1, "days": ["sunshine"]}, '"sunshine" is not'),
+        ("set_manual_schedule", {**TARGET, **P1, "days": "mon,,tue"}, '"mon,,tue" is not'),
+        ("set_manual_schedule", {**TARGET, **P1, "days": ""}, '"" is not a weekday'),
+        ("set_manual_schedule", {**TARGET, **P1, "days": "custom"}, '"custom" is not a'),
+        ("set_manual_schedule", {**TARGET, **P1, "days": "tues"}, '"tues" is not a'),
         ("set_manual_schedule", {**TARGET, **P1, "days": []}, "has no weekdays"),
-        ("set_manual_schedule", {**TARGET, **P1, "power": 2501}, "outside the power limit"),
-        ("set_manual_schedule", {**TARGET, **P1, "power": -3000}, "±2500 W"),
+        ("set_manual_schedule", {**TARGET, **P1, "power": 2501}, "outside this battery's power"),
+        ("set_manual_schedule", {**TARGET, **P1, "power": -3000}, "range of -2500 to 2500 W"),
         (
             "set_manual_schedule",
             {**TARGET, "periods": [P1, {**P1, "start": "07:00", "end": "08:00"}]},
@@ -248,7 +287,7 @@ P1 = {"period": 1, "start": "01:00", "end": "06:00", "power": -1000}
         ("clear_manual_schedule", {**TARGET, "periods": ["x"]}, "Invalid action data"),
         # Passive
         ("set_passive_mode", TARGET, "Invalid action data"),
-        ("set_passive_mode", {**TARGET, "power": 2600}, "outside the power limit"),
+        ("set_passive_mode", {**TARGET, "power": 2600}, "outside this battery's power range"),
         ("set_passive_mode", {**TARGET, "power": 100, "duration": 0}, "1 to 86400 seconds"),
         ("set_passive_mode", {**TARGET, "power": 100, "duration": 90000}, "not possible"),
         ("set_passive_mode", {**TARGET, "power": 100, "duration": "1h"}, "Invalid action"),
@@ -271,6 +310,7 @@ async def test_bad_requests_send_nothing(
     assert_nothing_sent(mock_client)
     assert mock_client.get_mode.await_count == reads
     assert mock_config_entry.runtime_data.settings.periods == {}
+    assert mock_config_entry.runtime_data.settings.pending == {}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -319,3 +359,35 @@ async def test_venus_mini_has_six_periods(
         blocking=True,
     )
     assert mock_client.set_manual_period.await_args.args[0] == cleared_period(5)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_power_beyond_the_model_is_refused_before_sending(hass: HomeAssistant) -> None:
+    """Venus A (1200 W both ways): 2000 W passive was accepted and delivered 1200 W (issue 9).
+
+    Now it is a translated validation error, and the simulated battery receives no write.
+    """
+    battery = SimulatedBattery("venus_a_149", "127.0.7.1", _free_udp_port(), min_gap=0.05)
+    await battery.start()
+    try:
+        entry = await _setup_simulated(hass, battery)
+        target = {"config_entry_id": entry.entry_id}
+        attributes = hass.states.get("number.marstek_venus_passive_power").attributes
+        assert (attributes["min"], attributes["max"]) == (-1200, 1200)
+        for service, data in (
+            ("set_passive_mode", {**target, "power": 2000}),
+            ("set_passive_mode", {**target, "power": -1201}),
+            ("set_manual_schedule", {**target, **P1, "power": -1500}),
+            ("set_manual_schedule", {**target, "periods": [{**P1, "power": 1300}]}),
+        ):
+            with pytest.raises(ServiceValidationError, match="range of -1200 to 1200 W"):
+                await call(hass, service, data)
+        assert [r.method for r in battery.requests if r.method == "ES.SetMode"] == []
+        # At the limit the battery is asked, and delivers what was asked.
+        await call(hass, "set_passive_mode", {**target, "power": 1200, "duration": 600})
+        assert battery.state.ac_power == pytest.approx(1200)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert battery.violations == []
+    finally:
+        await battery.stop()

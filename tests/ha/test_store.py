@@ -36,6 +36,10 @@ STORED: dict[str, Any] = {
         },
         "9": {"start": "00:00", "end": "00:00", "weekdays": 0, "power": 0, "enabled": False},
     },
+    # An edit made while the battery was not in Manual: not on the battery yet.
+    "pending": {
+        "0": {"start": "01:00", "end": "07:00", "weekdays": 31, "power": -1500, "enabled": True},
+    },
     "dod": 70,
     "led": False,
     "ble_advertising": True,
@@ -60,6 +64,7 @@ def test_state_round_trip() -> None:
         power=-1500,
         enabled=True,
     )
+    assert state.pending[0].end == time(7, 0)
     assert (state.dod, state.led, state.ble_advertising) == (70, False, True)
     assert state.as_dict() == STORED
 
@@ -73,6 +78,8 @@ def test_state_round_trip() -> None:
         {"periods": {"0": {**STORED["periods"]["0"], "weekdays": 300}}},
         {"periods": {"x": STORED["periods"]["0"]}},
         {"periods": {"1": {**STORED["periods"]["0"], "power": "high"}}},
+        {"periods": ["0"], "pending": "0"},
+        {"pending": {"0": {**STORED["pending"]["0"], "enabled": "yes"}}},
         {"dod": "88", "led": 1, "ble_advertising": "on"},
         {"passive": {"ends_at": "2026-11-21T12:00:00"}},  # no time zone
         {"passive": {"ends_at": "soon"}},
@@ -99,7 +106,9 @@ async def test_loaded_at_setup_and_shown(
     assert hass.states.get("number.marstek_venus_passive_duration").state == "900"
     assert hass.states.get("number.marstek_venus_period_1_power").state == "-1500"
     assert hass.states.get("time.marstek_venus_period_1_start").state == "01:00:00"
-    assert hass.states.get("time.marstek_venus_period_1_end").state == "06:00:00"
+    # The pending edit is what Home Assistant shows, and that it is pending.
+    assert hass.states.get("time.marstek_venus_period_1_end").state == "07:00:00"
+    assert hass.states.get("binary_sensor.marstek_venus_schedule_changes_pending").state == "on"
     assert hass.states.get("select.marstek_venus_period_1_days").state == "working_days"
     assert hass.states.get("switch.marstek_venus_period_1").state == "on"
     assert hass.states.get("number.marstek_venus_period_2_power").state == "unknown"
@@ -149,3 +158,28 @@ async def test_removed_with_the_entry(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert KEY not in hass_storage
+
+
+async def test_pending_edit_saved_and_reloaded(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration_factory: Any,
+    mock_client: MagicMock,
+) -> None:
+    """An edit kept pending is saved at once: a restart neither loses nor sends it."""
+    entry = await init_integration_factory()
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: "number.marstek_venus_period_2_power", ATTR_VALUE: 400},
+        blocking=True,
+    )
+    saved = hass_storage[KEY]["data"]
+    assert saved["periods"] == {}
+    assert saved["pending"]["1"]["power"] == 400
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.settings.pending[1].power == 400
+    assert hass.states.get("number.marstek_venus_period_2_power").state == "400"
+    mock_client.set_manual_period.assert_not_awaited()

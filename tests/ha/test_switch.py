@@ -20,10 +20,11 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.marstek_venus.protocol.const import Mode
 from custom_components.marstek_venus.protocol.errors import MarstekTimeoutError
 from custom_components.marstek_venus.protocol.models import ManualPeriod, Weekday
 
-from .conftest import snapshot_entities
+from .conftest import report_mode, snapshot_entities
 
 PERIOD_1 = "switch.marstek_venus_period_1"
 LED = "switch.marstek_venus_panel_led"
@@ -57,10 +58,12 @@ async def test_switches(
 async def test_enable_and_disable_a_period(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The switch writes the stored period with enable flipped."""
+    """In Manual, the switch writes the stored period with enable flipped, both ways: turning a
+    running period off must stop it on the battery."""
     settings = mock_config_entry.runtime_data.settings
     period = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-900, enabled=False)
     settings.periods[0] = period
+    await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     await switch(hass, SERVICE_TURN_ON, PERIOD_1)
     mock_client.set_manual_period.assert_awaited_once_with(
         ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-900, enabled=True)
@@ -68,7 +71,26 @@ async def test_enable_and_disable_a_period(
     await hass.async_block_till_done()
     assert hass.states.get(PERIOD_1).state == "on"
     await switch(hass, SERVICE_TURN_OFF, PERIOD_1)
+    mock_client.set_manual_period.assert_awaited_with(period)
     assert settings.periods[0].enabled is False
+    assert settings.pending == {}
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_enabling_outside_manual_is_kept_pending(
+    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
+) -> None:
+    """Enabling a period in Auto does not switch the battery to Manual: it waits."""
+    settings = mock_config_entry.runtime_data.settings
+    period = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-900, enabled=False)
+    settings.periods[0] = period
+    await switch(hass, SERVICE_TURN_ON, PERIOD_1)
+    mock_client.set_manual_period.assert_not_awaited()
+    mock_client.set_mode.assert_not_awaited()
+    assert settings.pending[0].enabled is True
+    await hass.async_block_till_done()
+    assert hass.states.get(PERIOD_1).state == "on"
+    assert hass.states.get("select.marstek_venus_operating_mode").state == "auto"
 
 
 @pytest.mark.usefixtures("init_integration")

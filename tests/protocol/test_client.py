@@ -25,6 +25,7 @@ from custom_components.marstek_venus.protocol import (
     PassiveConfig,
     Weekday,
     client as client_module,
+    pacing,
     transport,
 )
 from simulator import Faults, SimulatedBattery
@@ -35,6 +36,7 @@ GAP = 0.05
 @pytest.fixture(autouse=True)
 def _fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport, "MIN_REQUEST_GAP", GAP)
+    monkeypatch.setattr(pacing, "MIN_REQUEST_GAP", GAP)
     monkeypatch.setattr(client_module, "VERIFY_SETTLE", GAP)
     monkeypatch.setattr(client_module, "RESEND_AFTER", 0.15)
 
@@ -146,6 +148,18 @@ async def test_mode_write_is_verified(battery: Any) -> None:
     # Each write is followed by a read-back of the mode.
     assert methods.count("ES.SetMode") == 2
     assert methods.count("ES.GetMode") >= 2
+
+
+async def test_ups_on_venus_a_149(battery: Any) -> None:
+    """Venus A fw 149 accepts UPS (the gate is at 149, not 150); the read-back confirms it."""
+    sim = await battery("venus_a_149")
+    async with _client(sim) as client:
+        await client.get_device()
+        assert client.profile is not None
+        assert client.profile.supports_ups
+        await client.set_mode(Mode.UPS)
+        assert sim.state.mode == "UPS"
+        assert (await client.get_mode()).mode is Mode.UPS
 
 
 async def test_passive_and_manual_writes(battery: Any) -> None:

@@ -105,3 +105,38 @@ def test_mini_has_six_slots() -> None:
     assert mini.manual_slots == 6
     with pytest.raises(MarstekValidationError, match=r"0\.\.5"):
         commands.manual_params(ManualPeriod(6, time(1), time(2)), mini)
+
+
+@pytest.mark.parametrize(
+    ("model", "ver", "charge", "discharge"),
+    [
+        ("VenusE 3.0", 150, 2500, 2500),
+        ("VenusE 3.0", 139, 2500, 2500),
+        ("VenusE", 154, 2500, 2500),
+        ("VenusC", 153, 2500, 800),
+        ("VenusA", 149, 1200, 1200),  # asked for 2000 W, a fw 149 unit delivered 1200 W
+        ("VenusD", 150, 800, 2200),
+        ("VNSEM-0", 300, 1500, 800),
+        ("Venus Z", 200, 800, 800),  # unknown: the smallest class any Venus is sold with
+    ],
+)
+def test_power_limits_per_model(model: str, ver: int, charge: int, discharge: int) -> None:
+    """Passive and manual power stay within the model's AC limits, each sign on its own."""
+    profile = profile_for(model, ver)
+    assert (profile.power_limits.charge, profile.power_limits.discharge) == (charge, discharge)
+    for power in (-charge, discharge):
+        commands.passive_params(PassiveConfig(power, 60), profile)
+        commands.manual_params(ManualPeriod(0, time(1), time(2), power=power), profile)
+    for power in (-charge - 1, discharge + 1):
+        with pytest.raises(MarstekValidationError, match=f"-{charge}..{discharge} W"):
+            commands.passive_params(PassiveConfig(power, 60), profile)
+        with pytest.raises(MarstekValidationError, match="power"):
+            commands.manual_params(ManualPeriod(0, time(1), time(2), power=power), profile)
+
+
+def test_power_limits_capped_by_a_lower_option() -> None:
+    limits = profile_for("VenusD", 150).power_limits
+    assert limits.capped(1000) == type(limits)(charge=800, discharge=1000)
+    assert limits.capped(None) is limits
+    assert limits.allows(-800)
+    assert not limits.allows(-801)

@@ -13,6 +13,7 @@ import pytest
 
 from custom_components.marstek_venus.protocol.const import Mode
 from custom_components.marstek_venus.protocol.decode import (
+    battery_power_from_mode,
     decode_battery,
     decode_ble,
     decode_device,
@@ -647,6 +648,49 @@ def test_meter_energy_in_tenths_of_wh() -> None:
     meter = decode_meter({"input_energy": 12345, "output_energy": "10"}, E3_150)
     assert meter.import_energy == pytest.approx(1234.5)
     assert meter.export_energy == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("model", "firmware", "counts"),
+    [
+        ("VenusA", 147, False),
+        ("VenusA", 1487, False),
+        ("VenusA", 149, False),  # issue 9: 0.0 kWh over 29.5 minutes of metered flow
+        ("VenusD", 149, False),
+        ("VenusA", 150, True),
+        ("VenusD", 150, True),
+        ("VenusE 3.0", 139, False),
+        ("VenusE 3.0", 144, False),
+        ("VenusE 3.0", 148, True),  # live counters in GetMode (AI mode capture)
+        ("VenusE 3.0", 150, True),
+        ("VenusE", 155, True),
+    ],
+)
+def test_meter_energy_known_zero(model: str, firmware: int, counts: bool) -> None:
+    """Firmware that sends its meter counters as a constant 0 gets None, not a reading."""
+    profile = profile_for(model, firmware)
+    reply = {"ct_state": 1, "total_power": 800, "input_energy": 0, "output_energy": 0}
+    for meter in (decode_meter(reply, profile), decode_mode(reply, profile).meter):
+        assert meter is not None
+        assert meter.total_power == 800.0  # the power is a reading either way
+        assert meter.import_energy == (0.0 if counts else None)
+        assert meter.export_energy == (0.0 if counts else None)
+
+
+def test_battery_power_from_mode() -> None:
+    """ES.GetMode's AC balance (marstek-open-api.md §2.6 with pv_power 0), in HA's sign."""
+    charging = decode_mode(
+        _load(CAPTURES / "e3_fw139_get_mode_charging.json")["reply"]["result"], E3_139
+    )
+    assert battery_power_from_mode(charging, Family.VENUS_E3) == -1033.0  # + = discharging
+    backup = decode_mode({"ongrid_power": 300, "offgrid_power": 80}, E3_139)
+    assert battery_power_from_mode(backup, Family.VENUS_E3) == 380.0  # the EPS load too
+    assert battery_power_from_mode(backup, Family.VENUS_E2) == 380.0
+    # GetMode says nothing about PV: no answer for a PV model or an unknown one.
+    assert battery_power_from_mode(backup, Family.VENUS_A) is None
+    assert battery_power_from_mode(backup, Family.UNKNOWN) is None
+    no_ac = decode_mode({"mode": "Auto", "offgrid_power": 80}, E3_139)
+    assert battery_power_from_mode(no_ac, Family.VENUS_E3) is None
 
 
 # --- write replies --------------------------------------------------------------------------

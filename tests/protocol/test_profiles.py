@@ -112,12 +112,13 @@ def _expect(
     ("model", "ver", "gates"),
     [
         # Venus E 3.0: fw 122 has no Bat.GetStatus, <= 139 no ES.GetStatus, < 150 is reset-prone;
-        # UPS and the SYS writes are offered from the stable 150 on.
+        # UPS from 149 (accepted from 147; 148 can stick in UPS), the SYS writes from 150.
         ("VenusE 3.0", 122, _expect(es=False, bat=False, reset_prone=True)),
         ("VenusE 3.0", 139, _expect(es=False, reset_prone=True)),
         ("VenusE 3.0", 144, _expect(reset_prone=True)),
         ("VenusE 3.0", 1476, _expect(reset_prone=True)),
         ("VenusE 3.0", 148, _expect(reset_prone=True)),
+        ("VenusE 3.0", 149, _expect(ups=True, reset_prone=True)),
         ("VenusE 3.0", 150, _expect(ups=True, settings=True)),
         # HMG-50 (Venus E 2.0 / Venus C): EM.GetStatus from 155, stable from 156, no UPS/SYS.
         ("VenusE", 153, _expect(meter=False, reset_prone=True)),
@@ -126,14 +127,14 @@ def _expect(
         ("VenusE", 156, _expect()),
         ("VenusC", 153, _expect(meter=False, reset_prone=True)),
         ("VenusC", 156, _expect()),
-        # Venus A / D: PV inputs; UPS and SYS from 150; reset-prone below 150.
+        # Venus A / D: PV inputs; UPS from 149, SYS from 150; reset-prone below 150.
         ("VenusA", 147, _expect(pv=True, reset_prone=True)),
         ("Venus A", 1487, _expect(pv=True, reset_prone=True)),
-        ("VenusA", 149, _expect(pv=True, reset_prone=True)),
+        ("VenusA", 149, _expect(pv=True, ups=True, reset_prone=True)),
         ("VenusA", 150, _expect(pv=True, ups=True, settings=True)),
         ("VenusE Pro", 1508, _expect(pv=True, ups=True, settings=True)),
         ("VenusD", 147, _expect(pv=True, reset_prone=True)),
-        ("VNSD-0", 1492, _expect(pv=True, reset_prone=True)),
+        ("VNSD-0", 1492, _expect(pv=True, ups=True, reset_prone=True)),
         ("Venus D", 150, _expect(pv=True, ups=True, settings=True)),
         # Venus E mini: 6 manual slots, SYS writes without the 150 gate.
         ("VNSEM-0", 300, _expect(ups=True, settings=True, slots=6)),
@@ -147,7 +148,8 @@ def test_capability_gates(model: str, ver: int, gates: dict[str, object]) -> Non
     """Capabilities follow the support matrix of the protocol notes (§2, §3.1)."""
     profile = profile_for(model, ver)
     assert _gates(profile) == gates
-    assert profile.max_power == FIRMWARE_POWER_LIMIT
+    # Per-model AC limits (tests/protocol/test_commands.py) never exceed the firmware's.
+    assert max(profile.max_charge_power, profile.max_discharge_power) <= FIRMWARE_POWER_LIMIT
 
 
 @pytest.mark.parametrize(

@@ -230,6 +230,39 @@ async def test_venus_a_149_pv_energy_in_centi_kwh(
     assert pv["pv1_power"] == 1000
 
 
+async def test_venus_a_149_meter_energy_stays_zero(
+    make_battery: BatteryFactory, client: RawClient
+) -> None:
+    """fw 149 meters the flow but sends its EM and GetMode energy counters as 0 (issue 9)."""
+    clock = ManualClock(NOON)
+    battery = await make_battery("venus_a_149", clock=clock, soc=50)
+    battery.set_pv(0)
+    battery.set_house_load(600)
+    await _discharge_passive(client, battery, 0)  # the house imports all of its load
+    clock.advance(3600)
+    meter = (await client.call(battery.address, "EM.GetStatus"))["result"]
+    assert meter["total_power"] == 600
+    assert meter["input_energy"] == meter["output_energy"] == 0
+    ai = {"id": 0, "config": {"mode": "AI", "ai_cfg": {"enable": 1}}}
+    reply = await client.call(battery.address, "ES.SetMode", ai)
+    assert reply["result"]["set_result"] is True
+    mode = (await client.call(battery.address, "ES.GetMode"))["result"]
+    assert mode["ct_state"] == 1  # the CT block is live in AI ...
+    assert mode["input_energy"] == mode["output_energy"] == 0  # ... its counters are not
+
+
+async def test_e3_139_getmode_tracks_the_battery(
+    make_battery: BatteryFactory, client: RawClient
+) -> None:
+    """fw 139 has no ES.GetStatus; ES.GetMode's ongrid_power shows the battery's AC flow."""
+    battery = await make_battery("venus_e3_139", clock=ManualClock(NOON), soc=50)
+    await _discharge_passive(client, battery, 700)
+    mode = (await client.call(battery.address, "ES.GetMode"))["result"]
+    assert mode["ongrid_power"] == 700
+    assert mode["offgrid_power"] == 0
+    assert "input_energy" not in mode
+
+
 async def test_venus_e2_153_encodings(make_battery: BatteryFactory, client: RawClient) -> None:
     clock = ManualClock(NOON)
     battery = await make_battery("venus_e2_153", clock=clock, soc=50)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from simulator import EnergyCounters, ManualPeriod
+from simulator import EnergyCounters, Faults, ManualPeriod
 
 from .conftest import BatteryFactory
 from .udp import RawClient, manual_params, passive_params
@@ -195,3 +195,42 @@ async def test_wifi_set_config_only_on_hmg50(
     e3 = await make_battery("venus_e3_150")
     reply = await client.call(e3.address, "Wifi.SetConfig", {"ssid": "home"})
     assert reply["error"]["code"] == -32601
+
+
+@pytest.mark.parametrize(
+    ("key", "asked", "delivered"),
+    [
+        ("venus_a_149", 2000, 1200),  # issue 9: accepted, and 1200 W came out
+        ("venus_a_149", -2000, -1200),
+        ("venus_d_150", 2500, 2200),
+        ("venus_d_150", -2000, -800),
+        ("venus_c_153", 2000, 800),
+        ("venus_e3_150", 2500, 2500),
+    ],
+)
+async def test_passive_beyond_the_inverter_delivers_its_limit(
+    make_battery: BatteryFactory, client: RawClient, key: str, asked: int, delivered: int
+) -> None:
+    """The firmware takes up to ±2500 W; the inverter moves no more than the model can."""
+    battery = await make_battery(key, soc=50)
+    battery.set_pv(0.0)  # no PV: the AC power is the battery's own
+    reply = await _set(client, battery.address, passive_params(asked, 60))
+    assert reply["result"]["set_result"] is True
+    assert battery.state.ac_power == pytest.approx(delivered)
+    mode_reply = await client.call(battery.address, "ES.GetMode")
+    assert mode_reply["result"]["ongrid_power"] == delivered
+
+
+async def test_executed_writes_are_counted(make_battery: BatteryFactory, client: RawClient) -> None:
+    """Each write the firmware carries out is recorded, a repeated one twice; refusals not."""
+    battery = await make_battery(faults=Faults(reject_first_write=True))
+    await _set(client, battery.address, passive_params(300, 60))  # "busy": not run
+    await _set(client, battery.address, passive_params(300, 60))
+    await _set(client, battery.address, passive_params(300, 60))  # the same again: runs again
+    await _set(client, battery.address, passive_params(9999, 60))  # refused
+    await client.call(battery.address, "ES.GetMode")
+    await client.call(battery.address, "DOD.SET", {"value": 50})  # first DOD.SET is "busy"
+    await client.call(battery.address, "DOD.SET", {"value": 50})
+    executed = battery.logic.executed_writes
+    assert [method for method, _ in executed] == ["ES.SetMode", "ES.SetMode", "DOD.SET"]
+    assert executed[0][1]["config"] == passive_params(300, 60)["config"]

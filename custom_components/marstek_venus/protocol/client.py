@@ -5,12 +5,13 @@ Reliability model, from what real units do (marstek-open-api.md §1.7, §2.8):
 * The Wi-Fi modem sleeps; the first datagram after an idle spell is often lost. A read that
   got no answer is therefore sent once more after a short wait (never sooner than the pacing
   gap), and a read that still fails is retried with backoff.
-* Every write this library sends is idempotent (ES.SetMode with a full config block, one
-  manual slot, DOD/LED/BLE values), so a write that got no answer is resent like a read: a
-  device that executes it twice ends up in the same state. A write is only reported as done
-  once the device confirms it: ``set_result: true`` and, for mode changes, ES.GetMode reading
-  back the new mode. ``set_result: false`` (device busy, and routinely on the first
-  manual-slot write) and silence lead to another attempt with backoff.
+* A write is sent once per attempt, never resent on a short timer: a write whose reply is lost
+  has usually run, and running twice restarts a passive countdown. Before a mode write is sent
+  again, ES.GetMode is read back and the write is repeated only when the battery has not
+  applied it (``writes.py`` says what the read-back can and cannot tell). A write is only
+  reported as done once the device confirms it: ``set_result: true`` and, for mode changes,
+  ES.GetMode reading back the new mode. ``set_result: false`` (device busy, and routinely on
+  the first manual-slot write) leads to another attempt with backoff.
 * One request is in flight per device, with at least ``request_gap`` seconds between requests;
   the pacing lives in the shared socket, so every client of the same device obeys it.
 """
@@ -22,10 +23,10 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Self
 
-from . import commands
+from . import commands, writes
 from .const import (
     DEFAULT_PORT,
     DEFAULT_REQUEST_GAP,
@@ -51,7 +52,6 @@ from .errors import (
     MarstekError,
     MarstekMethodNotSupportedError,
     MarstekTimeoutError,
-    MarstekWriteError,
 )
 from .models import (
     BatteryStatus,
@@ -117,6 +117,7 @@ class MarstekClient:
         self._channel: DeviceChannel | None = None
         self._own_stats = RequestStats()
         self._last_pv: PvStatus | None = None
+        self._last_mode: ModeStatus | None = None
         self._write_lock = asyncio.Lock()
 
     # Life cycle
@@ -133,6 +134,7 @@ class MarstekClient:
         if shared is not None:
             if self._channel is not None:
                 self._own_stats = self._channel.stats
+                shared.leave(self._channel, self.request_gap)
             self._channel = None
             release_socket(shared)
 
@@ -156,24 +158,37 @@ class MarstekClient:
         """
         self.host = validate_host(host)
         if self._socket is not None:
+            if self._channel is not None:
+                self._socket.leave(self._channel, self.request_gap)
             self._channel = self._socket.channel(self.host, self.request_gap)
 
     # Requests
     async def call(
-        self, method: Method | str, params: Mapping[str, Any] | None = None
+        self,
+        method: Method | str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        single: bool = False,
     ) -> dict[str, Any]:
-        """Send a read request (paced, resent once, retried with backoff); return ``result``."""
+        """Send a read request (paced, resent once, retried with backoff); return ``result``.
+
+        ``single``: exactly one datagram, no resend and no retry. For a battery that has
+        stopped answering, where the full budget (up to six datagrams) would only add load.
+        """
+        attempts = 1 if single else self.attempts
         last_error: MarstekError | None = None
-        for attempt in range(self.attempts):
+        for attempt in range(attempts):
             if attempt:
                 await self._sleep_backoff(attempt)
             try:
-                return await self._exchange(str(method), params, resend=True)
+                return await self._exchange(str(method), params, resend=not single)
             except (MarstekTimeoutError, _TransientError) as err:
+                if single and isinstance(err, _TransientError):
+                    raise  # it answered, if only "busy": news to whoever probes it
                 last_error = err
         assert last_error is not None
         raise MarstekTimeoutError(
-            f"{method} to {self.host}:{self.port}: no valid reply after {self.attempts} attempts"
+            f"{method} to {self.host}:{self.port}: no valid reply after {attempts} attempts"
         ) from last_error
 
     async def _exchange(
@@ -247,9 +262,12 @@ class MarstekClient:
         await asyncio.sleep(delay * random.uniform(0.8, 1.2))
 
     # Reads
-    async def get_device(self) -> DeviceInfo:
-        """Marstek.GetDevice; also selects the firmware profile used to decode the rest."""
-        result = await self.call(Method.GET_DEVICE, {"ble_mac": "0"})
+    async def get_device(self, *, single: bool = False) -> DeviceInfo:
+        """Marstek.GetDevice; also selects the firmware profile used to decode the rest.
+
+        ``single``: one datagram only (see ``call``), the gentle probe of a silent battery.
+        """
+        result = await self.call(Method.GET_DEVICE, {"ble_mac": "0"}, single=single)
         src = self._src_of(Method.GET_DEVICE)
         device = decode_device(result, src, self.host, self.port)
         self.device = device
@@ -281,9 +299,10 @@ class MarstekClient:
         return decode_es_status(await self.call(Method.ES_STATUS), profile, self._last_pv)
 
     async def get_mode(self) -> ModeStatus:
-        """ES.GetMode."""
+        """ES.GetMode (remembered: a later write's read-back compares against it)."""
         profile = await self._profile()
-        return decode_mode(await self.call(Method.ES_MODE), profile)
+        self._last_mode = decode_mode(await self.call(Method.ES_MODE), profile)
+        return self._last_mode
 
     async def get_meter_status(self) -> MeterStatus:
         """EM.GetStatus."""
@@ -294,17 +313,17 @@ class MarstekClient:
     async def set_mode(self, mode: Mode) -> None:
         """Switch to Auto, AI or UPS, and confirm with ES.GetMode."""
         params = commands.mode_params(mode, await self._profile())
-        await self._write(Method.SET_MODE, params, self._mode_is(mode))
+        await self._write(Method.SET_MODE, params, writes.ModeWrite(mode))
 
     async def set_passive(self, config: PassiveConfig) -> None:
         """Passive mode: ``power`` W (+ discharge, - charge) for ``duration`` seconds."""
         params = commands.passive_params(config, await self._profile())
-        await self._write(Method.SET_MODE, params, self._mode_is(Mode.PASSIVE))
+        await self._write(Method.SET_MODE, params, writes.ModeWrite(Mode.PASSIVE, config.power))
 
     async def set_manual_period(self, period: ManualPeriod) -> None:
         """Write one manual slot; this also switches the device to Manual."""
         params = commands.manual_params(period, await self._profile())
-        await self._write(Method.SET_MODE, params, self._mode_is(Mode.MANUAL))
+        await self._write(Method.SET_MODE, params, writes.ModeWrite(Mode.MANUAL))
 
     async def set_depth_of_discharge(self, percent: int) -> None:
         """DOD.SET. There is no read-back: ``set_result: true`` is the only confirmation."""
@@ -322,50 +341,38 @@ class MarstekClient:
         await self._write(Method.BLE_ADV, params, None)
 
     async def _write(
-        self,
-        method: Method,
-        params: dict[str, Any],
-        verify: Callable[[], Awaitable[bool]] | None,
+        self, method: Method, params: dict[str, Any], target: writes.ModeWrite | None
     ) -> None:
         """Send a write until the device confirms it, or raise MarstekWriteError."""
         async with self._write_lock:
-            reason = "no reply"
-            for attempt in range(self.write_attempts):
-                if attempt:
-                    await self._sleep_backoff(attempt)
+            before = self._last_mode
+            if target is not None and target.needs_history and before is None:
+                before = await self._read_mode()  # what a lost reply will be compared with
+
+            async def send() -> dict[str, Any] | None:
                 try:
-                    result = await self._exchange(str(method), params, resend=True)
-                except (MarstekTimeoutError, _TransientError) as err:
-                    # The command may have run and only its reply been lost, but a read-back
-                    # cannot tell (the mode may already have been the target one, and slots
-                    # cannot be read at all). The write is idempotent, so send it again.
-                    reason = str(err)
-                    continue
-                if result.get("set_result") is not True:
-                    reason = "the device answered set_result false (busy)"
-                    continue
-                if verify is None or await verify():
-                    return
-                reason = "the device acknowledged but did not switch"
-            raise MarstekWriteError(
-                f"{method} not confirmed by {self.host} after {self.write_attempts} "
-                f"attempts: {reason}"
+                    return await self._exchange(str(method), params, resend=False)
+                except (MarstekTimeoutError, _TransientError):
+                    return None
+
+            await writes.write_once(
+                send,
+                self._read_mode,
+                self._sleep_backoff,
+                target=target,
+                before=before,
+                attempts=self.write_attempts,
+                settle=VERIFY_SETTLE,
+                reads=VERIFY_READS,
+                what=f"{method} to {self.host}",
             )
 
-    def _mode_is(self, mode: Mode) -> Callable[[], Awaitable[bool]]:
-        async def verify() -> bool:
-            for read in range(VERIFY_READS):
-                if read:
-                    await asyncio.sleep(VERIFY_SETTLE)
-                try:
-                    status = await self.get_mode()
-                except MarstekConnectionError:
-                    continue
-                if status.mode is mode:
-                    return True
-            return False
-
-        return verify
+    async def _read_mode(self) -> ModeStatus | None:
+        """ES.GetMode for a read-back; None when the battery did not answer."""
+        try:
+            return await self.get_mode()
+        except MarstekConnectionError:
+            return None
 
     # Helpers
     async def _profile(self) -> FirmwareProfile:

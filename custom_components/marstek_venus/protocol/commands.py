@@ -122,9 +122,12 @@ def format_time(value: time) -> str:
 def _check_power(power: int, profile: FirmwareProfile) -> None:
     if isinstance(power, bool) or not isinstance(power, int):
         raise MarstekValidationError(f"power must be whole watts, not {power!r}")
-    if not -profile.max_power <= power <= profile.max_power:
+    limits = profile.power_limits
+    if not limits.allows(power):
+        # The firmware would accept up to ±2500 W and then deliver only the model's limit.
         raise MarstekValidationError(
-            f"power must be within ±{profile.max_power} W on this model, not {power}"
+            f"power must be within -{limits.charge}..{limits.discharge} W on this model, "
+            f"not {power}"
         )
 
 

@@ -25,7 +25,9 @@ Sign conventions (marstek-open-api.md §3.3 -> design.md §2), converted here an
   ``battery_power_computed`` is set. PV power comes from ES ``pv_power``; where that is a
   hard-coded 0 (Venus A/D 147/148, reported as None) the caller passes the latest
   PV.GetStatus instead. Models without PV inputs count 0 W; a PV model whose PV power is
-  unknown gets ``battery_power = None`` rather than a wrong number.
+  unknown gets ``battery_power = None`` rather than a wrong number. Firmware without
+  ES.GetStatus (Venus E 3.0 <= 139) gets the same balance from ES.GetMode
+  (``battery_power_from_mode``).
 * ``ongrid_power`` is + when the battery delivers to the AC side (discharging) and - when it
   absorbs from AC (charging). That is already HA's sign, so ``ac_power`` keeps it.
 * ``total_power`` and the phase powers of the CT meter are + for import from the grid, as the
@@ -580,15 +582,38 @@ def _mode(value: object) -> tuple[Mode | None, str | None]:
 
 def _meter(data: Mapping[str, Any], profile: FirmwareProfile) -> MeterStatus:
     energy = profile.meter_energy_scale  # 0.1 Wh units
+    if profile.meter_energy_valid:
+        import_energy = _energy(data.get("input_energy"), energy)
+        export_energy = _energy(data.get("output_energy"), energy)
+    else:
+        # Venus A/D before 150 and Venus E 3.0 up to 144 send the counters as a constant 0
+        # while the CT measures flow: not a reading.
+        import_energy = export_energy = None
     return MeterStatus(
         connected=_flag(data.get("ct_state")),
         phase_a_power=_power(data.get("a_power")),
         phase_b_power=_power(data.get("b_power")),
         phase_c_power=_power(data.get("c_power")),
         total_power=_power(data.get("total_power")),
-        import_energy=_energy(data.get("input_energy"), energy),
-        export_energy=_energy(data.get("output_energy"), energy),
+        import_energy=import_energy,
+        export_energy=export_energy,
     )
+
+
+def battery_power_from_mode(mode: ModeStatus, family: Family) -> float | None:
+    """Battery power (+ discharging) from ES.GetMode, for firmware without ES.GetStatus.
+
+    Venus E 3.0 up to 139 never answers ES.GetStatus, but its ES.GetMode carries
+    ``ongrid_power`` and ``offgrid_power``. This is the fallback of the protocol notes (§2.6),
+    ``bat_power = pv_power - ongrid_power - offgrid_power`` (API sign, + charging), with
+    ``pv_power = 0`` and negated to HA's sign: what leaves through the grid-tie port and the
+    backup socket came out of the battery, what comes in through the grid-tie port went into
+    it. That holds only for a model without PV inputs; GetMode says nothing about PV, so a PV
+    model (or one we do not know) gets None.
+    """
+    if family not in NO_PV_FAMILIES or mode.ac_power is None:
+        return None
+    return mode.ac_power + (mode.offgrid_power or 0.0)
 
 
 @_decoder(Method.ES_MODE)

@@ -1,0 +1,57 @@
+"""A single-datagram GetDevice: the gentle probe of a battery that stopped answering.
+
+Over real UDP against the simulator: a silent battery receives exactly one datagram per probe
+(no resend, no retry), and a battery that answers at all, even with "busy", counts as heard.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.marstek_venus.protocol import (
+    MarstekApiError,
+    MarstekClient,
+    MarstekTimeoutError,
+    pacing,
+    transport,
+)
+from simulator import Faults, SimulatedBattery
+
+GAP = 0.05
+HOST = "127.0.66.11"
+
+
+@pytest.fixture(autouse=True)
+def _fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "MIN_REQUEST_GAP", GAP)
+    monkeypatch.setattr(pacing, "MIN_REQUEST_GAP", GAP)
+
+
+async def test_single_probe_of_a_silent_battery_is_one_datagram(udp_port: int) -> None:
+    """Without ``single`` a silent battery costs six datagrams; with it, one."""
+    faults = Faults(silent=True)
+    async with SimulatedBattery("venus_e3_150", HOST, udp_port, min_gap=GAP, faults=faults) as sim:
+        async with MarstekClient(
+            HOST, udp_port, request_gap=GAP, timeout=0.2, backoff=0.01
+        ) as client:
+            with pytest.raises(MarstekTimeoutError):
+                await client.get_device(single=True)
+            assert [record.method for record in sim.requests] == ["Marstek.GetDevice"]
+
+            sim.clear_records()
+            with pytest.raises(MarstekTimeoutError):
+                await client.get_device()
+            # The ordinary read: sent and resent, three attempts.
+            assert len(sim.requests) == 6
+        assert sim.violations == []
+
+
+async def test_single_probe_hears_a_busy_battery(udp_port: int) -> None:
+    """A contention reply is an answer: the Open API is on again, whatever it said."""
+    faults = Faults(ct_contention=1.0)
+    async with SimulatedBattery("venus_e3_150", HOST, udp_port, min_gap=GAP, faults=faults) as sim:
+        async with MarstekClient(HOST, udp_port, request_gap=GAP, timeout=0.5) as client:
+            with pytest.raises(MarstekApiError):
+                await client.get_device(single=True)
+            assert len(sim.requests) == 1
+        assert sim.violations == []
