@@ -154,8 +154,9 @@ def test_config_flow_dialog(page: Any, develop: Develop, screenshots: Path) -> N
 def test_energy_panel_set_up(page: Any, develop: Develop, screenshots: Path) -> None:
     """The Energy settings list the batteries' meter, PV and battery totals."""
     page.goto(f"{develop.url}/config/energy")
-    page.get_by_text("Marstek Venus E 3.0 Grid import").wait_for()
-    page.get_by_text("Marstek Venus A PV energy").wait_for()
+    # Batteries are named after their model and the last four digits of their Bluetooth MAC.
+    page.get_by_text(re.compile(r"Marstek Venus E 3\.0 [0-9A-F]{4} Grid import")).wait_for()
+    page.get_by_text(re.compile(r"Marstek Venus A [0-9A-F]{4} PV energy")).wait_for()
     page.get_by_text("Home Battery Storage").wait_for()
     page.set_viewport_size({"width": 1280, "height": 1400})
     page.wait_for_timeout(500)
