@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "run_all: discovery, then polls and writes at "
         f"{', '.join(f'{loss:.0%}' for loss in plan.losses)} loss in parallel "
-        f"({'quick' if args.quick else 'full'} plan; a full run takes about 11 minutes)",
+        f"({'quick' if args.quick else 'full'} plan; a full run takes about 5 minutes)",
         file=sys.stderr,
     )
     result = asyncio.run(run(plan, compare=not args.no_compare))
