@@ -24,6 +24,25 @@ _ANCILLARY = socket.CMSG_SPACE(_TIMESPEC.size)
 type DatagramHandler = Callable[[bytes, tuple[str, int], float], None]
 
 
+def _wall_minus_loop(loop: asyncio.AbstractEventLoop) -> float:
+    """The wall clock minus the loop's clock, read as a tight pair.
+
+    The two clocks cannot be read at once; a preemption between the reads (a loaded machine)
+    would move every stamp converted with a sloppy pair by milliseconds, so the pair is read
+    up to three times and the tightest one is kept.
+    """
+    best_spread, best_offset = float("inf"), 0.0
+    for _ in range(3):
+        before = loop.time()
+        wall = time.time()
+        after = loop.time()
+        if after - before < best_spread:
+            best_spread, best_offset = after - before, wall - (before + after) / 2
+        if best_spread < 50e-6:
+            break
+    return best_offset
+
+
 class StampedEndpoint:
     """A non-blocking UDP socket read with ``recvmsg``; ``handler`` gets (data, peer, arrival).
 
@@ -36,6 +55,7 @@ class StampedEndpoint:
         self._on_error = on_error
         self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_arrival = float("-inf")
 
     def open(self, host: str, port: int) -> int:
         """Bind ``host:port`` (port 0: the kernel picks one); return the bound port."""
@@ -90,7 +110,11 @@ class StampedEndpoint:
             for level, kind, payload in ancillary:
                 if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
                     seconds, nanos = _TIMESPEC.unpack(payload[: _TIMESPEC.size])
-                    age = time.time() - (seconds + nanos / 1e9)
-                    arrival = now - max(age, 0.0)
+                    arrival = min(seconds + nanos / 1e9 - _wall_minus_loop(loop), now)
+            # Datagrams are read in the order they arrived: never let one look earlier (unless
+            # the loop's clock itself went back, as a test's frozen clock may).
+            if self._last_arrival <= now:
+                arrival = max(arrival, self._last_arrival)
+            self._last_arrival = arrival
             self._handler(data, (str(peer[0]), int(peer[1])), arrival)
             sock = self._sock
