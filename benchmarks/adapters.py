@@ -25,7 +25,12 @@ from abc import ABC, abstractmethod
 from importlib import import_module, metadata
 from typing import Any, ClassVar
 
-from custom_components.marstek_venus.protocol import MarstekClient, MarstekError, Mode, discover
+from custom_components.marstek_venus.pymarstek_venus import (
+    MarstekClient,
+    MarstekError,
+    Mode,
+    discover,
+)
 
 from .harness import free_udp_port
 

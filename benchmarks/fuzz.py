@@ -33,11 +33,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.marstek_venus.protocol import decode
-from custom_components.marstek_venus.protocol.errors import MarstekError
-from custom_components.marstek_venus.protocol.models import PvStatus
-from custom_components.marstek_venus.protocol.profiles import FirmwareProfile, profile_for
-from custom_components.marstek_venus.protocol.transport import Reply, SharedSocket
+from custom_components.marstek_venus.pymarstek_venus import decode
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekError
+from custom_components.marstek_venus.pymarstek_venus.models import PvStatus
+from custom_components.marstek_venus.pymarstek_venus.profiles import FirmwareProfile, profile_for
+from custom_components.marstek_venus.pymarstek_venus.transport import Reply, SharedSocket
 
 from .hostile import GENERATORS, RESULT_KEYS
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_protocol() -> None:
-    """Make ``custom_components.marstek_venus.protocol`` importable without Home Assistant."""
+    """Make ``custom_components.marstek_venus.pymarstek_venus`` importable without Home Assistant."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     if "custom_components.marstek_venus" in sys.modules:
@@ -96,7 +96,7 @@ def free_udp_port(hosts: tuple[str, ...] = ("127.0.0.1",)) -> int:
 @contextmanager
 def accelerated(factor: float) -> Iterator[None]:
     """Divide the library's real-time constants by ``factor`` inside the block."""
-    from custom_components.marstek_venus.protocol import client, discovery, pacing, transport
+    from custom_components.marstek_venus.pymarstek_venus import client, discovery, pacing, transport
 
     if factor <= 0:
         raise ValueError("the acceleration factor must be positive")

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from custom_components.marstek_venus.protocol import MarstekError
+from custom_components.marstek_venus.pymarstek_venus import MarstekError
 from simulator import SimulatedBattery
 
 from .adapters import Adapter

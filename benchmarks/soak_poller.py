@@ -16,14 +16,14 @@ from typing import Any
 
 from custom_components.marstek_venus.const import POLL_EVERY, POLL_ORDER, Group
 from custom_components.marstek_venus.energy import EnergyTotal
-from custom_components.marstek_venus.protocol import (
+from custom_components.marstek_venus.pymarstek_venus import (
     MarstekClient,
     MarstekConnectionError,
     MarstekError,
     MarstekMethodNotSupportedError,
     discover,
 )
-from custom_components.marstek_venus.protocol.profiles import FirmwareProfile
+from custom_components.marstek_venus.pymarstek_venus.profiles import FirmwareProfile
 from simulator import SimulatedBattery, Simulator
 
 from .soak_model import Findings, SoakConfig, Window

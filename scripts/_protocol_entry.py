@@ -30,6 +30,6 @@ def load_protocol() -> None:
 
 if __name__ == "__main__":
     load_protocol()
-    from custom_components.marstek_venus.protocol.cli import main
+    from custom_components.marstek_venus.pymarstek_venus.cli import main
 
     sys.exit(main())

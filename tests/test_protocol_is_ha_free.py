@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HA_FREE_PACKAGES = {
-    "custom_components.marstek_venus.protocol": ROOT / "custom_components/marstek_venus/protocol",
+    "custom_components.marstek_venus.pymarstek_venus": ROOT
+    / "custom_components/marstek_venus/pymarstek_venus",
     "simulator": ROOT / "simulator",
 }
 

@@ -16,7 +16,7 @@ from .const import DISCOVERY_INTERVAL, DOMAIN
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .discovery import async_discover_devices, async_trigger_discovery
 from .hostname import HostNotFoundError, async_resolve_host
-from .protocol.errors import MarstekInvalidHostError
+from .pymarstek_venus.errors import MarstekInvalidHostError
 from .services import async_setup_services
 from .store import MarstekStore
 

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .entity import MarstekEntity
 from .helpers import marstek_command
-from .protocol.const import Mode
+from .pymarstek_venus.const import Mode
 
 PARALLEL_UPDATES = 1
 

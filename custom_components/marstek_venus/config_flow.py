@@ -55,8 +55,8 @@ from .discovery import (
 from .entity import default_name, model_name
 from .hostname import is_host_name
 from .probe import async_probe
-from .protocol.models import DeviceInfo
-from .protocol.profiles import FIRMWARE_POWER_LIMIT
+from .pymarstek_venus.models import DeviceInfo
+from .pymarstek_venus.profiles import FIRMWARE_POWER_LIMIT
 
 CONF_DEVICE = "device"
 MANUAL = "manual"

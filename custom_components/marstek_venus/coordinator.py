@@ -49,15 +49,15 @@ from .const import (
 from .hostname import async_follow_host_name
 from .neighbours import host_answers_arp
 from .passive import PassiveController
-from .protocol.client import MarstekClient
-from .protocol.const import Mode
-from .protocol.errors import (
+from .pymarstek_venus.client import MarstekClient
+from .pymarstek_venus.const import Mode
+from .pymarstek_venus.errors import (
     MarstekConnectionError,
     MarstekError,
     MarstekMethodNotSupportedError,
     MarstekPortInUseError,
 )
-from .protocol.models import (
+from .pymarstek_venus.models import (
     BatteryStatus,
     BleStatus,
     DeviceInfo,
@@ -68,7 +68,7 @@ from .protocol.models import (
     PvStatus,
     WifiStatus,
 )
-from .protocol.profiles import FirmwareProfile, PowerLimits
+from .pymarstek_venus.profiles import FirmwareProfile, PowerLimits
 from .recovery import Recovery
 from .schedule import cleared_period
 from .schedule_writer import ScheduleWriter

@@ -24,9 +24,9 @@ from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.device_registry import format_mac
 
 from .const import DEFAULT_PORT, DISCOVERY_TIMEOUT, DOMAIN, LOGGER
-from .protocol.discovery import discover
-from .protocol.errors import MarstekError
-from .protocol.models import DeviceInfo
+from .pymarstek_venus.discovery import discover
+from .pymarstek_venus.errors import MarstekError
+from .pymarstek_venus.models import DeviceInfo
 
 CONF_BLE_MAC = "ble_mac"
 CONF_MODEL = "model"

@@ -24,8 +24,8 @@ from .const import LOGGER, Group
 from .coordinator import MarstekData, MarstekDataUpdateCoordinator
 from .energy import EnergyTotal
 from .entity import MarstekEntity
-from .protocol.decode import battery_power_from_mode
-from .protocol.profiles import NO_PV_FAMILIES, PV_FAMILIES, FirmwareProfile
+from .pymarstek_venus.decode import battery_power_from_mode
+from .pymarstek_venus.profiles import NO_PV_FAMILIES, PV_FAMILIES, FirmwareProfile
 
 # The most each flow can physically be, for rejecting impossible counter jumps (W). The
 # battery inverter is limited to 2500 W; PV inputs to 4 x about 600 W; a house connection

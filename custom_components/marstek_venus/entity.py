@@ -14,8 +14,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DEFAULT_ENABLED_PERIODS, DOMAIN, Group
 from .coordinator import MarstekDataUpdateCoordinator
-from .protocol.models import Family
-from .protocol.profiles import family_from_model
+from .pymarstek_venus.models import Family
+from .pymarstek_venus.profiles import family_from_model
 
 MANUFACTURER = "Marstek"
 

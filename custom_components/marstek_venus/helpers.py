@@ -11,7 +11,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
 from .entity import MarstekEntity
-from .protocol.errors import (
+from .pymarstek_venus.errors import (
     MarstekError,
     MarstekMethodNotSupportedError,
     MarstekValidationError,

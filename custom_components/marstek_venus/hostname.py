@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 from homeassistant.const import CONF_HOST
 
 from .const import LOGGER
-from .protocol.errors import MarstekInvalidHostError
-from .protocol.transport import validate_host
+from .pymarstek_venus.errors import MarstekInvalidHostError
+from .pymarstek_venus.transport import validate_host
 
 if TYPE_CHECKING:  # the coordinator imports this module
     from .coordinator import MarstekConfigEntry
-    from .protocol.client import MarstekClient
+    from .pymarstek_venus.client import MarstekClient
 
 # RFC 1123 labels; underscores too, which local DNS servers hand out for Windows-style names.
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)

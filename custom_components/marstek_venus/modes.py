@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .protocol.const import Mode
-from .protocol.models import ManualPeriod
-from .protocol.profiles import FirmwareProfile
+from .pymarstek_venus.const import Mode
+from .pymarstek_venus.models import ManualPeriod
+from .pymarstek_venus.profiles import FirmwareProfile
 from .schedule import cleared_period
 
 # Select options, in the order the select shows them; values are the translation keys.

@@ -23,7 +23,7 @@ from .entity import (
     period_slots,
 )
 from .helpers import marstek_command
-from .protocol.commands import DOD_MAX, DOD_MIN, PASSIVE_MAX_DURATION
+from .pymarstek_venus.commands import DOD_MAX, DOD_MIN, PASSIVE_MAX_DURATION
 
 # Numbers send commands (or change what the next command sends): one at a time.
 PARALLEL_UPDATES = 1

@@ -5,7 +5,7 @@ nothing, or reacts only to the second command (Venus E 3.0 fw 144, marstek-open-
 and a battery asked for more than its inverter can do accepts the command and delivers its
 limit (a Venus A asked for 2000 W delivered 1200 W, issue 9). So a passive write only counts
 as confirmed when ES.GetMode's AC power is the requested power, within a tolerance
-(``protocol.writes.delivers``). It is read a few times; when the power is not there, the
+(``pymarstek_venus.writes.delivers``). It is read a few times; when the power is not there, the
 command is sent once more, and if that does not help either, the caller gets a translated
 error naming both numbers.
 
@@ -28,10 +28,10 @@ from homeassistant.util import dt as dt_util
 
 from . import const
 from .const import DOMAIN, LOGGER, Trigger
-from .protocol.const import Mode
-from .protocol.errors import MarstekConnectionError, MarstekError
-from .protocol.models import PassiveConfig
-from .protocol.writes import delivers
+from .pymarstek_venus.const import Mode
+from .pymarstek_venus.errors import MarstekConnectionError, MarstekError
+from .pymarstek_venus.models import PassiveConfig
+from .pymarstek_venus.writes import delivers
 
 if TYPE_CHECKING:
     from .coordinator import MarstekDataUpdateCoordinator

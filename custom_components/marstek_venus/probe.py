@@ -1,6 +1,6 @@
 """What the config flow asks of an address before it makes an entry.
 
-First a quick reachability probe (protocol/reachability.py): a GetDevice that also hears ICMP
+First a quick reachability probe (pymarstek_venus/reachability.py): a GetDevice that also hears ICMP
 errors, with the kernel's neighbour table asked when nothing came back. It answers in well
 under a second for a battery or a closed port, and in about three and a half seconds for an
 empty address or a silent host, where a plain request needs its whole retry budget (about
@@ -16,18 +16,18 @@ import asyncio
 from .const import LOGGER
 from .hostname import HostNotFoundError, async_resolve_host
 from .neighbours import neighbour_presence
-from .protocol import reachability
-from .protocol.client import MarstekClient
-from .protocol.decode import decode_device
-from .protocol.errors import (
+from .pymarstek_venus import reachability
+from .pymarstek_venus.client import MarstekClient
+from .pymarstek_venus.decode import decode_device
+from .pymarstek_venus.errors import (
     MarstekConnectionError,
     MarstekDecodeError,
     MarstekError,
     MarstekInvalidHostError,
     MarstekPortInUseError,
 )
-from .protocol.models import DeviceInfo
-from .protocol.reachability import PresenceLookup, Verdict
+from .pymarstek_venus.models import DeviceInfo
+from .pymarstek_venus.reachability import PresenceLookup, Verdict
 
 # Form errors (config.error.*) for what the probe found.
 _ERRORS = {

@@ -35,8 +35,8 @@ from homeassistant.helpers.event import async_call_later
 from .const import LOGGER
 from .discovery import async_find_device, log_moved
 from .hostname import async_follow_host_name, is_host_name
-from .protocol.errors import MarstekConnectionError, MarstekError
-from .protocol.models import DeviceInfo
+from .pymarstek_venus.errors import MarstekConnectionError, MarstekError
+from .pymarstek_venus.models import DeviceInfo
 
 if TYPE_CHECKING:
     from .coordinator import MarstekDataUpdateCoordinator

@@ -22,9 +22,9 @@ from datetime import time
 from homeassistant.exceptions import ServiceValidationError
 
 from .const import DOMAIN
-from .protocol.commands import format_time
-from .protocol.models import ALL_DAYS, ManualPeriod, Weekday
-from .protocol.profiles import PowerLimits
+from .pymarstek_venus.commands import format_time
+from .pymarstek_venus.models import ALL_DAYS, ManualPeriod, Weekday
+from .pymarstek_venus.profiles import PowerLimits
 
 # Weekday names used by the actions (bit 0 = Monday, as the firmware's week_set).
 WEEKDAY_NAMES: dict[str, Weekday] = {

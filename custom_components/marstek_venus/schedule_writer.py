@@ -29,9 +29,9 @@ from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .modes import switch_period
-from .protocol.const import Mode
-from .protocol.errors import MarstekError
-from .protocol.models import ManualPeriod
+from .pymarstek_venus.const import Mode
+from .pymarstek_venus.errors import MarstekError
+from .pymarstek_venus.models import ManualPeriod
 from .schedule import blank_period, validate_period
 
 if TYPE_CHECKING:

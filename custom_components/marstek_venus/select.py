@@ -15,7 +15,7 @@ from .coordinator import MarstekConfigEntry, MarstekData, MarstekDataUpdateCoord
 from .entity import MarstekEntity, MarstekStoredEntity, period_enabled_default, period_slots
 from .helpers import marstek_command
 from .modes import MODE_OPTIONS, OPTION_BY_MODE, mode_options
-from .protocol.profiles import FirmwareProfile
+from .pymarstek_venus.profiles import FirmwareProfile
 from .schedule import DAY_SET_OPTIONS, day_set_of, days_for_option
 
 # Every select sends commands: one at a time (the coordinator's gate serialises them anyway).

@@ -28,7 +28,7 @@ from homeassistant.const import (
 from .const import Group
 from .coordinator import MarstekData, MarstekDataUpdateCoordinator
 from .entity import MarstekEntity
-from .protocol.models import PvChannel
+from .pymarstek_venus.models import PvChannel
 
 PV_INPUTS = (1, 2, 3, 4)
 

@@ -24,8 +24,8 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from .const import DOMAIN
 from .coordinator import MarstekDataUpdateCoordinator
 from .helpers import translate_errors
-from .protocol.commands import PASSIVE_MAX_DURATION
-from .protocol.models import ALL_DAYS, ManualPeriod
+from .pymarstek_venus.commands import PASSIVE_MAX_DURATION
+from .pymarstek_venus.models import ALL_DAYS, ManualPeriod
 from .schedule import parse_days, parse_time, validate_period, validate_power
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"

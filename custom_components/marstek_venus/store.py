@@ -23,9 +23,9 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DEFAULT_PASSIVE_DURATION, DEFAULT_PASSIVE_POWER, DOMAIN, LOGGER, STORAGE_VERSION
-from .protocol.commands import format_time
-from .protocol.const import Mode
-from .protocol.models import ManualPeriod, Weekday
+from .pymarstek_venus.commands import format_time
+from .pymarstek_venus.const import Mode
+from .pymarstek_venus.models import ManualPeriod, Weekday
 
 
 @dataclass(slots=True)

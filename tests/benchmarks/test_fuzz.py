@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from benchmarks import fuzz as fuzzer
-from custom_components.marstek_venus.protocol import decode
-from custom_components.marstek_venus.protocol.transport import SharedSocket
+from custom_components.marstek_venus.pymarstek_venus import decode
+from custom_components.marstek_venus.pymarstek_venus.transport import SharedSocket
 
 
 async def test_decoder_and_datagram_handling_survive_fuzzing() -> None:
@@ -59,7 +59,7 @@ async def test_a_datagram_counted_twice_is_reported(monkeypatch: pytest.MonkeyPa
 
 
 def test_non_finite_numbers_and_bad_percentages_in_a_model_are_caught() -> None:
-    from custom_components.marstek_venus.protocol.models import BleStatus, WifiStatus
+    from custom_components.marstek_venus.pymarstek_venus.models import BleStatus, WifiStatus
 
     fuzzer.check_sane(WifiStatus(rssi=-50, ssid="x", ip=None))
     fuzzer.check_sane((BleStatus(connected=True),))

@@ -13,7 +13,7 @@ from benchmarks.hostile import GENERATORS, junk_object
 from benchmarks.report import render, table
 from benchmarks.soak_model import Window
 from benchmarks.stats import Summary, peak_count, percentile, share, smallest_gap
-from custom_components.marstek_venus.protocol import client, discovery, pacing, transport
+from custom_components.marstek_venus.pymarstek_venus import client, discovery, pacing, transport
 
 
 def test_percentiles_and_summaries() -> None:

@@ -10,7 +10,7 @@ from benchmarks.adapters import LIBRARIES, Adapter, installed
 from benchmarks.load import Scanner
 from benchmarks.report import render
 from benchmarks.scenarios import Plan, run_libraries
-from custom_components.marstek_venus.protocol.const import DEFAULT_REQUEST_GAP
+from custom_components.marstek_venus.pymarstek_venus.const import DEFAULT_REQUEST_GAP
 
 
 @pytest.mark.slow

@@ -95,7 +95,7 @@ def test_udp_on_loopback_arrives_at_the_virtual_moment_it_was_sent() -> None:
 
 def test_the_library_paces_on_the_loops_clock() -> None:
     """A pacing wait shrinks as the loop's clock moves, on a virtual clock too."""
-    from custom_components.marstek_venus.protocol.pacing import Pacer
+    from custom_components.marstek_venus.pymarstek_venus.pacing import Pacer
 
     async def main() -> float:
         pacer = Pacer()
@@ -109,8 +109,11 @@ def test_the_library_paces_on_the_loops_clock() -> None:
 @pytest.mark.usefixtures("socket_enabled")
 def test_a_scan_keeps_its_schedule_on_the_loops_clock() -> None:
     """A scan that finds nothing takes its probe rounds and quiet period in loop time."""
-    from custom_components.marstek_venus.protocol import discover
-    from custom_components.marstek_venus.protocol.discovery import PROBE_SCHEDULE, QUIET_PERIOD
+    from custom_components.marstek_venus.pymarstek_venus import discover
+    from custom_components.marstek_venus.pymarstek_venus.discovery import (
+        PROBE_SCHEDULE,
+        QUIET_PERIOD,
+    )
 
     async def main() -> tuple[list[object], float]:
         loop = asyncio.get_running_loop()

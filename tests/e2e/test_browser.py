@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.marstek_venus.protocol.const import DEFAULT_REQUEST_GAP
+from custom_components.marstek_venus.pymarstek_venus.const import DEFAULT_REQUEST_GAP
 
 from .conftest import Develop
 

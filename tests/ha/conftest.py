@@ -21,8 +21,8 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.marstek_venus.const import DOMAIN
-from custom_components.marstek_venus.protocol.const import Method, Mode
-from custom_components.marstek_venus.protocol.decode import (
+from custom_components.marstek_venus.pymarstek_venus.const import Method, Mode
+from custom_components.marstek_venus.pymarstek_venus.decode import (
     decode_battery,
     decode_ble,
     decode_device,
@@ -32,15 +32,15 @@ from custom_components.marstek_venus.protocol.decode import (
     decode_pv,
     decode_wifi,
 )
-from custom_components.marstek_venus.protocol.errors import MarstekMethodNotSupportedError
-from custom_components.marstek_venus.protocol.models import (
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekMethodNotSupportedError
+from custom_components.marstek_venus.pymarstek_venus.models import (
     ManualPeriod,
     ModeStatus,
     PassiveConfig,
     RequestStats,
 )
-from custom_components.marstek_venus.protocol.profiles import profile_for
-from custom_components.marstek_venus.protocol.reachability import Reachability, Verdict
+from custom_components.marstek_venus.pymarstek_venus.profiles import profile_for
+from custom_components.marstek_venus.pymarstek_venus.reachability import Reachability, Verdict
 
 from .unload_guard import pytest_runtest_teardown  # noqa: F401  # a pytest hook
 

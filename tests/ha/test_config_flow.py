@@ -36,7 +36,7 @@ from custom_components.marstek_venus.const import (
     CONF_UNAVAILABLE_AFTER,
     DOMAIN,
 )
-from custom_components.marstek_venus.protocol.errors import (
+from custom_components.marstek_venus.pymarstek_venus.errors import (
     MarstekDecodeError,
     MarstekInvalidHostError,
     MarstekPortInUseError,

@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.marstek_venus.const import DOMAIN
 from custom_components.marstek_venus.neighbours import neighbour_presence
 from custom_components.marstek_venus.probe import async_probe
-from custom_components.marstek_venus.protocol.errors import MarstekInvalidHostError
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekInvalidHostError
 from simulator import SimulatedBattery
 
 from .conftest import FakeBattery

@@ -15,7 +15,7 @@ from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.marstek_venus.const import Group
-from custom_components.marstek_venus.protocol.errors import (
+from custom_components.marstek_venus.pymarstek_venus.errors import (
     MarstekApiError,
     MarstekDecodeError,
     MarstekMethodNotSupportedError,
@@ -221,7 +221,7 @@ async def test_other_battery_at_our_address(
 
 async def test_old_firmware_groups(init_integration: MockConfigEntry) -> None:
     """Venus E 3.0 fw 122 has neither ES.GetStatus nor Bat.GetStatus."""
-    from custom_components.marstek_venus.protocol.profiles import profile_for
+    from custom_components.marstek_venus.pymarstek_venus.profiles import profile_for
 
     coordinator = init_integration.runtime_data
     coordinator.profile = profile_for("VenusE 3.0", 122)

@@ -23,8 +23,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.marstek_venus.const import DOMAIN, EVENT_MARSTEK
 from custom_components.marstek_venus.device_trigger import async_get_triggers
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.errors import MarstekTimeoutError
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekTimeoutError
 
 TYPES = ["mode_changed_outside", "ct_disconnected", "api_stopped", "passive_countdown_ended"]
 

@@ -25,13 +25,13 @@ from custom_components.marstek_venus.const import (
     CONF_UNAVAILABLE_AFTER,
     DOMAIN,
 )
-from custom_components.marstek_venus.protocol.const import MIN_REQUEST_GAP
-from custom_components.marstek_venus.protocol.errors import (
+from custom_components.marstek_venus.pymarstek_venus.const import MIN_REQUEST_GAP
+from custom_components.marstek_venus.pymarstek_venus.errors import (
     MarstekInvalidHostError,
     MarstekPortInUseError,
     MarstekTimeoutError,
 )
-from custom_components.marstek_venus.protocol.transport import acquire_socket, release_socket
+from custom_components.marstek_venus.pymarstek_venus.transport import acquire_socket, release_socket
 from simulator import SimulatedBattery
 
 from .conftest import FakeBattery

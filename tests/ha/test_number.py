@@ -22,9 +22,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.marstek_venus.const import CONF_POWER_LIMIT
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.errors import MarstekWriteError
-from custom_components.marstek_venus.protocol.models import ALL_DAYS, ManualPeriod
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekWriteError
+from custom_components.marstek_venus.pymarstek_venus.models import ALL_DAYS, ManualPeriod
 
 from .conftest import report_mode, snapshot_entities
 

@@ -34,9 +34,9 @@ from custom_components.marstek_venus.const import (
     PASSIVE_CONFIRM_READS,
 )
 from custom_components.marstek_venus.passive import keep_alive_lead
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.errors import MarstekTimeoutError
-from custom_components.marstek_venus.protocol.models import PassiveConfig
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekTimeoutError
+from custom_components.marstek_venus.pymarstek_venus.models import PassiveConfig
 
 from .conftest import START_TIME, snapshot_entities
 from .test_store import KEY, _storage

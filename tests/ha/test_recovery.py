@@ -26,9 +26,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.marstek_venus.const import DOMAIN
 from custom_components.marstek_venus.discovery import async_find_device
-from custom_components.marstek_venus.protocol.discovery import discover as real_discover
-from custom_components.marstek_venus.protocol.errors import MarstekTimeoutError
-from custom_components.marstek_venus.protocol.models import DeviceInfo
+from custom_components.marstek_venus.pymarstek_venus.discovery import discover as real_discover
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekTimeoutError
+from custom_components.marstek_venus.pymarstek_venus.models import DeviceInfo
 from simulator import SimulatedBattery
 
 from .conftest import START_TIME, FakeBattery

@@ -30,13 +30,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.marstek_venus.const import DOMAIN, EVENT_MARSTEK
 from custom_components.marstek_venus.neighbours import host_answers_arp
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.errors import (
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.errors import (
     MarstekPortInUseError,
     MarstekTimeoutError,
     MarstekWriteError,
 )
-from custom_components.marstek_venus.protocol.models import ManualPeriod
+from custom_components.marstek_venus.pymarstek_venus.models import ManualPeriod
 
 from .test_store import KEY, STORED, _storage
 
@@ -367,7 +367,7 @@ async def test_issues_removed_with_the_entry(
 def test_unknown_period_slots_are_not_rewritten() -> None:
     """Stored slots beyond the model's range (a file from another model) are skipped."""
     from custom_components.marstek_venus.modes import switch_period
-    from custom_components.marstek_venus.protocol.profiles import profile_for
+    from custom_components.marstek_venus.pymarstek_venus.profiles import profile_for
 
     mini = profile_for("VNSEM-0", 300)
     period = ManualPeriod(slot=8, start=time(0), end=time(0), enabled=False)

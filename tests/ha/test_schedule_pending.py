@@ -26,9 +26,9 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.marstek_venus.const import DOMAIN
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.errors import MarstekTimeoutError
-from custom_components.marstek_venus.protocol.models import ManualPeriod, Weekday
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekTimeoutError
+from custom_components.marstek_venus.pymarstek_venus.models import ManualPeriod, Weekday
 
 from .conftest import report_mode
 

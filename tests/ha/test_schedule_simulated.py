@@ -36,7 +36,7 @@ from homeassistant.exceptions import ServiceValidationError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.marstek_venus.const import CONF_REQUEST_GAP, DOMAIN
-from custom_components.marstek_venus.protocol.const import Method
+from custom_components.marstek_venus.pymarstek_venus.const import Method
 from simulator import ManualPeriod as SimPeriod, Mode as SimMode, SimulatedBattery
 
 SIM_HOST = "127.0.4.41"  # this module's corner of 127/8

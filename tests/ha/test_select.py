@@ -20,14 +20,18 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.errors import (
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.errors import (
     MarstekMethodNotSupportedError,
     MarstekTimeoutError,
     MarstekValidationError,
     MarstekWriteError,
 )
-from custom_components.marstek_venus.protocol.models import ManualPeriod, PassiveConfig, Weekday
+from custom_components.marstek_venus.pymarstek_venus.models import (
+    ManualPeriod,
+    PassiveConfig,
+    Weekday,
+)
 
 from .conftest import DEVICES, report_mode, snapshot_entities
 

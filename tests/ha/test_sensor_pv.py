@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.marstek_venus.protocol.models import PvChannel, PvStatus
+from custom_components.marstek_venus.pymarstek_venus.models import PvChannel, PvStatus
 
 PV_KEYS = {f"pv{n}_{kind}" for n in (1, 2, 3, 4) for kind in ("power", "voltage", "current")}
 

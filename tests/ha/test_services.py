@@ -14,9 +14,9 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.marstek_venus.const import DOMAIN
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.errors import MarstekWriteError
-from custom_components.marstek_venus.protocol.models import (
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekWriteError
+from custom_components.marstek_venus.pymarstek_venus.models import (
     ALL_DAYS,
     ManualPeriod,
     PassiveConfig,
@@ -339,7 +339,7 @@ async def test_venus_mini_has_six_periods(
     hass: HomeAssistant, mock_client: MagicMock, init_integration_factory: Any
 ) -> None:
     """The Venus E mini has six schedule periods; its reserved slot is period 6."""
-    from custom_components.marstek_venus.protocol.profiles import profile_for
+    from custom_components.marstek_venus.pymarstek_venus.profiles import profile_for
 
     mock_client.profile = profile_for("VNSEM-0", 300)
     await init_integration_factory()

@@ -16,8 +16,8 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.models import ManualPeriod, Weekday
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.models import ManualPeriod, Weekday
 from custom_components.marstek_venus.store import StoredState
 
 ENTRY_ID = "01JMARSTEKVENUS0000000000"

@@ -19,8 +19,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.models import ManualPeriod
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.models import ManualPeriod
 
 from .conftest import report_mode, snapshot_entities
 

@@ -8,7 +8,7 @@ import pytest
 
 from custom_components.marstek_venus.coordinator import MarstekData
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
-from custom_components.marstek_venus.protocol.const import Method
+from custom_components.marstek_venus.pymarstek_venus.const import Method
 from custom_components.marstek_venus.sensor import SENSORS
 from custom_components.marstek_venus.sensor_pv import PV_SENSORS, pv_value
 

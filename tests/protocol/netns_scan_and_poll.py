@@ -19,7 +19,7 @@ from _protocol_entry import load_protocol
 
 load_protocol()
 
-from custom_components.marstek_venus.protocol import MarstekClient, discover  # noqa: E402
+from custom_components.marstek_venus.pymarstek_venus import MarstekClient, discover  # noqa: E402
 
 
 async def main(polled_host: str, scans: int) -> list[list[dict[str, object]]]:

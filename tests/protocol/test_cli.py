@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.marstek_venus.protocol import cli
+from custom_components.marstek_venus.pymarstek_venus import cli
 
 # Tests leave a clean log: a file or socket they forget to close fails them.
 pytestmark = pytest.mark.filterwarnings(

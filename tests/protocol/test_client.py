@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.marstek_venus.protocol import (
+from custom_components.marstek_venus.pymarstek_venus import (
     Family,
     ManualPeriod,
     MarstekClient,

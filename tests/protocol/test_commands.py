@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from custom_components.marstek_venus.protocol import (
+from custom_components.marstek_venus.pymarstek_venus import (
     ALL_DAYS,
     ManualPeriod,
     MarstekValidationError,

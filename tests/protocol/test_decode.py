@@ -11,8 +11,8 @@ from typing import Any, cast
 
 import pytest
 
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.decode import (
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.decode import (
     battery_power_from_mode,
     decode_battery,
     decode_ble,
@@ -27,14 +27,14 @@ from custom_components.marstek_venus.protocol.decode import (
     model_from_src,
     normalise_mac,
 )
-from custom_components.marstek_venus.protocol.errors import MarstekDecodeError
-from custom_components.marstek_venus.protocol.models import (
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekDecodeError
+from custom_components.marstek_venus.pymarstek_venus.models import (
     BatteryStatus,
     Family,
     PvChannel,
     PvStatus,
 )
-from custom_components.marstek_venus.protocol.profiles import FirmwareProfile, profile_for
+from custom_components.marstek_venus.pymarstek_venus.profiles import FirmwareProfile, profile_for
 
 CAPTURES = Path(__file__).parent.parent / "fixtures" / "captures"
 CAPTURE_FILES = sorted(CAPTURES.glob("*.json"))

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.marstek_venus.protocol.const import Mode
-from custom_components.marstek_venus.protocol.decode import (
+from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.decode import (
     decode_battery,
     decode_ble,
     decode_device,
@@ -26,8 +26,8 @@ from custom_components.marstek_venus.protocol.decode import (
     mac_from_src,
     normalise_mac,
 )
-from custom_components.marstek_venus.protocol.errors import MarstekDecodeError, MarstekError
-from custom_components.marstek_venus.protocol.models import (
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekDecodeError, MarstekError
+from custom_components.marstek_venus.pymarstek_venus.models import (
     BatteryStatus,
     BleStatus,
     DeviceInfo,
@@ -37,7 +37,7 @@ from custom_components.marstek_venus.protocol.models import (
     PvStatus,
     WifiStatus,
 )
-from custom_components.marstek_venus.protocol.profiles import FirmwareProfile, profile_for
+from custom_components.marstek_venus.pymarstek_venus.profiles import FirmwareProfile, profile_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable

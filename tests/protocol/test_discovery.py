@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.marstek_venus.protocol import (
+from custom_components.marstek_venus.pymarstek_venus import (
     MarstekClient,
     MarstekPortInUseError,
     discover,

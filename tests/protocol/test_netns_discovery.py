@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.marstek_venus.protocol.const import DEFAULT_REQUEST_GAP
+from custom_components.marstek_venus.pymarstek_venus.const import DEFAULT_REQUEST_GAP
 
 pytestmark = pytest.mark.netns
 

@@ -12,9 +12,12 @@ import time
 
 import pytest
 
-from custom_components.marstek_venus.protocol import MarstekClient, Mode, discover
-from custom_components.marstek_venus.protocol.discovery import LIMITED_BROADCAST, probe_rounds
-from custom_components.marstek_venus.protocol.pacing import Pacer
+from custom_components.marstek_venus.pymarstek_venus import MarstekClient, Mode, discover
+from custom_components.marstek_venus.pymarstek_venus.discovery import (
+    LIMITED_BROADCAST,
+    probe_rounds,
+)
+from custom_components.marstek_venus.pymarstek_venus.pacing import Pacer
 from simulator import SimulatedBattery
 
 

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from custom_components.marstek_venus.protocol.models import Family
-from custom_components.marstek_venus.protocol.profiles import (
+from custom_components.marstek_venus.pymarstek_venus.models import Family
+from custom_components.marstek_venus.pymarstek_venus.profiles import (
     FIRMWARE_POWER_LIMIT,
     FirmwareProfile,
     family_from_model,

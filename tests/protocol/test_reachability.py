@@ -13,9 +13,13 @@ from typing import Any
 import pytest
 import pytest_socket
 
-from custom_components.marstek_venus.protocol.client import MarstekClient
-from custom_components.marstek_venus.protocol.errors import MarstekPortInUseError
-from custom_components.marstek_venus.protocol.reachability import Reachability, Verdict, probe
+from custom_components.marstek_venus.pymarstek_venus.client import MarstekClient
+from custom_components.marstek_venus.pymarstek_venus.errors import MarstekPortInUseError
+from custom_components.marstek_venus.pymarstek_venus.reachability import (
+    Reachability,
+    Verdict,
+    probe,
+)
 from simulator import Faults, SimulatedBattery
 
 PEER = "127.0.0.2"

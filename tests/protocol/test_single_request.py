@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.marstek_venus.protocol import (
+from custom_components.marstek_venus.pymarstek_venus import (
     MarstekApiError,
     MarstekClient,
     MarstekTimeoutError,

@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from custom_components.marstek_venus.protocol import (
+from custom_components.marstek_venus.pymarstek_venus import (
     MarstekClient,
     MarstekInvalidHostError,
     MarstekMethodNotSupportedError,
     MarstekPortInUseError,
     MarstekTimeoutError,
 )
-from custom_components.marstek_venus.protocol.transport import (
+from custom_components.marstek_venus.pymarstek_venus.transport import (
     MAX_DATAGRAM_SIZE,
     acquire_socket,
     release_socket,
@@ -64,7 +64,7 @@ async def test_request_ids_wrap_to_one(raw_peer: Any, udp_port: int) -> None:
 async def test_hostile_datagrams_are_dropped_and_counted(
     raw_peer: Any, udp_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="custom_components.marstek_venus.protocol")
+    caplog.set_level(logging.DEBUG, logger="custom_components.marstek_venus.pymarstek_venus")
 
     def respond(message: dict[str, Any]) -> list[bytes]:
         return [

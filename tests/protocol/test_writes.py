@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.marstek_venus.protocol import (
+from custom_components.marstek_venus.pymarstek_venus import (
     ManualPeriod,
     MarstekClient,
     Mode,
@@ -22,7 +22,11 @@ from custom_components.marstek_venus.protocol import (
     pacing,
     transport,
 )
-from custom_components.marstek_venus.protocol.writes import ModeWrite, delivers, power_tolerance
+from custom_components.marstek_venus.pymarstek_venus.writes import (
+    ModeWrite,
+    delivers,
+    power_tolerance,
+)
 from simulator import SimulatedBattery
 
 from .conftest import RawPeer, reply

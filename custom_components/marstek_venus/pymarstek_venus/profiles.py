@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Final
 
+from .const import Method
 from .models import Family
 
 # Families built on the HMG-50 image (Venus E 2.0 "VenusE" and Venus C). Their numbering
@@ -158,6 +159,20 @@ class FirmwareProfile:
     # the firmware sends them as a constant 0 while the CT measures flow: the grid totals are
     # then integrated from the CT's power instead.
     meter_energy_valid: bool = True
+
+    def answers(self, method: Method) -> bool:
+        """Whether this firmware answers ``method`` (reads and writes alike)."""
+        if method is Method.ES_STATUS:
+            return self.has_es_status
+        if method is Method.BATTERY_STATUS:
+            return self.has_battery_status
+        if method is Method.PV_STATUS:
+            return self.has_pv
+        if method is Method.METER_STATUS:
+            return self.has_meter
+        if method in (Method.SET_DOD, Method.LED_CTRL, Method.BLE_ADV):
+            return self.supports_settings
+        return True
 
     @property
     def power_limits(self) -> PowerLimits:
