@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from importlib import import_module, metadata
 from typing import Any, ClassVar
 
@@ -105,7 +106,11 @@ class Ours(Adapter):
 
     async def poll_cycle(self, host: str) -> dict[str, bool]:
         client = self.clients[host]
-        readers = (client.get_es_status, client.get_mode, client.get_meter_status)
+        readers: tuple[Callable[[], Awaitable[object]], ...] = (
+            client.get_es_status,
+            client.get_mode,
+            client.get_meter_status,
+        )
         fresh: dict[str, bool] = {}
         for method, read in zip(FAST_TIER, readers, strict=True):
             try:

@@ -2,10 +2,11 @@
 
 Two targets, alternated until the time is up:
 
-* ``decode``: every ``decode_*`` function gets JSON objects built from the keys the decoders
-  read, with values of every JSON type (NaN and infinities included), plus non-objects. It
-  must return its model, with every number finite and every SOC within 0..100, or raise one of
-  the library's own exceptions (``MarstekError``); nothing else.
+* ``decode``: every decoder of the library's table (``decode.DECODERS``) gets JSON objects
+  built from the keys the decoders read, with values of every JSON type (NaN and infinities
+  included), plus non-objects. It must return its model, with every number finite and every
+  SOC within 0..100, or raise one of the library's own exceptions (``MarstekError``); nothing
+  else.
 * ``datagram``: ``SharedSocket.datagram_received`` gets random bytes, mutated replies, junk
   JSON and the soak's hostile datagrams, from the device it is waiting for and from a
   stranger. It must never raise, and every datagram must be accounted for exactly once:
@@ -14,7 +15,7 @@ Two targets, alternated until the time is up:
 
 Inputs come from Hypothesis strategies (property-based, shrinking failures to a small
 example) and from the hostile generators with a seeded RNG (fast, many per second).
-``benchmarks/fuzz --seconds N``; a few seconds of it run in CI (tests/benchmarks/test_fuzz.py).
+``python -m benchmarks fuzz --seconds N``; a few seconds of it run in CI (tests/benchmarks/test_fuzz.py).
 """
 
 from __future__ import annotations
@@ -27,13 +28,18 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.marstek_venus.pymarstek_venus import decode
+from custom_components.marstek_venus.pymarstek_venus.const import Method
+from custom_components.marstek_venus.pymarstek_venus.decode import (
+    DECODERS,
+    Decoder,
+    ReplyContext,
+)
 from custom_components.marstek_venus.pymarstek_venus.errors import MarstekError
 from custom_components.marstek_venus.pymarstek_venus.models import PvStatus
 from custom_components.marstek_venus.pymarstek_venus.profiles import FirmwareProfile, profile_for
@@ -137,40 +143,35 @@ def check_sane(value: object, path: str = "model") -> None:
         raise Failure(f"{path} = {value!r}")
 
 
-def decode_all(result: Any, profile: FirmwareProfile, src: str | None) -> int:
-    """Run every decoder on ``result``; return how many returned a model."""
-    calls: list[Callable[[], object]] = [
-        lambda: decode.decode_device(result, src, KNOWN_HOST, 30000),
-        lambda: decode.decode_wifi(result),
-        lambda: decode.decode_ble(result),
-        lambda: decode.decode_battery(result, profile),
-        lambda: decode.decode_pv(result, profile),
-        lambda: decode.decode_mode(result, profile),
-        lambda: decode.decode_meter(result, profile),
-        lambda: decode.decode_set_result(result),
-    ]
+def decode_all(
+    result: Any,
+    profile: FirmwareProfile,
+    src: str | None,
+    decoders: Mapping[Method, Decoder] = DECODERS,
+) -> int:
+    """Run every decoder of the table on ``result``; return how many returned a model.
+
+    A decoder shared by several methods (the write replies) runs once. The table's order puts
+    PV.GetStatus before ES.GetStatus, which gets the PV reading as the client passes it.
+    """
+    context = ReplyContext(profile, src=src, host=KNOWN_HOST, port=30000)
     decoded = 0
-    pv = None
-    for call in calls:
+    seen: set[Decoder] = set()
+    for method, decoder in decoders.items():
+        if decoder in seen:
+            continue
+        seen.add(decoder)
         try:
-            model = call()
+            model = decoder(result, context)
         except MarstekError:
             continue
         except Exception as err:
-            raise Failure(f"{type(err).__name__}: {err} for {result!r:.300} ({profile})") from err
+            msg = f"{type(err).__name__}: {err} for {method} {result!r:.300} ({profile})"
+            raise Failure(msg) from err
         check_sane(model)
         decoded += 1
         if isinstance(model, PvStatus):
-            pv = model
-    try:
-        check_sane(decode.decode_es_status(result, profile, pv))
-        decoded += 1
-    except MarstekError:
-        pass
-    except Failure:
-        raise
-    except Exception as err:
-        raise Failure(f"{type(err).__name__}: {err} for {result!r:.300}") from err
+            context = replace(context, pv=model)
     return decoded
 
 
@@ -181,6 +182,7 @@ class DatagramBench:
     shared: SharedSocket = field(default_factory=lambda: SharedSocket("127.0.0.1", 30000))
     outcomes: Counter[str] = field(default_factory=Counter)
     heard: int = 0
+    future: asyncio.Future[Reply] | None = None  # the waiting request's
 
     def __post_init__(self) -> None:
         self.shared.channel(KNOWN_HOST, 1.0)
@@ -188,10 +190,10 @@ class DatagramBench:
     def feed(self, data: bytes, host: str) -> None:
         """One datagram; check it is accounted for exactly once and raises nothing."""
         shared = self.shared
-        future = shared._pending.get((KNOWN_HOST, PENDING_ID))
+        future = self.future
         if future is None or future.done():
             shared.forget(KNOWN_HOST, PENDING_ID)
-            future = shared.expect(KNOWN_HOST, PENDING_ID)
+            future = self.future = shared.expect(KNOWN_HOST, PENDING_ID)
         channel = shared.channel(KNOWN_HOST, 1.0)
         before = asdict(shared.drops)
         dropped_before = channel.stats.dropped
@@ -244,7 +246,9 @@ class FuzzReport:
         }
 
 
-def _hypothesis_round(report: FuzzReport, bench: DatagramBench) -> None:
+def _hypothesis_round(
+    report: FuzzReport, bench: DatagramBench, table: Mapping[Method, Decoder]
+) -> None:
     """One chunk of Hypothesis examples per target (a failure is shrunk and re-raised)."""
 
     @_SETTINGS
@@ -255,7 +259,7 @@ def _hypothesis_round(report: FuzzReport, bench: DatagramBench) -> None:
     )
     def decoders(result: Any, profile: FirmwareProfile, src: str | None) -> None:
         report.decode_inputs += 1
-        report.decoded_models += decode_all(result, profile, src)
+        report.decoded_models += decode_all(result, profile, src, table)
 
     @_SETTINGS
     @given(data=_datagrams, host=st.sampled_from([KNOWN_HOST, STRANGER]))
@@ -270,7 +274,12 @@ def _hypothesis_round(report: FuzzReport, bench: DatagramBench) -> None:
             report.failures.append(str(err))
 
 
-def _generator_round(report: FuzzReport, bench: DatagramBench, rng: random.Random) -> None:
+def _generator_round(
+    report: FuzzReport,
+    bench: DatagramBench,
+    rng: random.Random,
+    decoders: Mapping[Method, Decoder],
+) -> None:
     """A burst of the hostile generators' datagrams (and their JSON, for the decoders)."""
     kinds = sorted(GENERATORS)
     for _ in range(500):
@@ -285,7 +294,7 @@ def _generator_round(report: FuzzReport, bench: DatagramBench, rng: random.Rando
             if isinstance(message, dict):
                 report.decode_inputs += 1
                 result = message.get("result", message)
-                report.decoded_models += decode_all(result, rng.choice(PROFILES), None)
+                report.decoded_models += decode_all(result, rng.choice(PROFILES), None, decoders)
         except Failure as err:
             report.failures.append(str(err))
 
@@ -307,13 +316,21 @@ def _seed_corpus() -> list[tuple[bytes, str]]:
     ]
 
 
-async def fuzz(seconds: float, seed: int = 0, min_rounds: int = 1) -> FuzzReport:
+async def fuzz(
+    seconds: float,
+    seed: int = 0,
+    min_rounds: int = 1,
+    decoders: Mapping[Method, Decoder] = DECODERS,
+    shared: SharedSocket | None = None,
+) -> FuzzReport:
     """Alternate both kinds of rounds until ``seconds`` have passed and ``min_rounds`` ran.
 
-    ``min_rounds`` gives CI a fixed amount of work whatever the machine's load.
+    ``min_rounds`` gives CI a fixed amount of work whatever the machine's load; ``decoders``
+    is the decoder table under test (the library's, or a test's with a broken entry), and
+    ``shared`` the socket fed the datagrams (a fresh one, or a test's deliberately broken one).
     """
     report = FuzzReport()
-    bench = DatagramBench()
+    bench = DatagramBench() if shared is None else DatagramBench(shared)
     rng = random.Random(seed)
     start = time.monotonic()
     rounds = 0
@@ -325,8 +342,8 @@ async def fuzz(seconds: float, seed: int = 0, min_rounds: int = 1) -> FuzzReport
         report.datagrams += 1
         await asyncio.sleep(0)
     while True:
-        _hypothesis_round(report, bench)
-        _generator_round(report, bench, rng)
+        _hypothesis_round(report, bench, decoders)
+        _generator_round(report, bench, rng, decoders)
         rounds += 1
         await asyncio.sleep(0)  # let resolved futures' callbacks run
         if len(report.failures) >= 20:

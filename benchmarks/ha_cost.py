@@ -1,9 +1,9 @@
 """Cost inside Home Assistant: loop CPU per poll cycle, memory per battery, select timing.
 
 A pytest module (Home Assistant's test harness gives a real ``hass`` to set entries up in),
-run by ``benchmarks/ha_cost``; it is not part of the test suite. The simulated batteries run
-in a separate process (``python -m simulator``), so the CPU and memory measured here are
-Home Assistant's and the integration's alone.
+run by ``python -m benchmarks ha-cost``; it is not part of the test suite. The simulated
+batteries run in a separate process (``python -m simulator``), so the CPU and memory measured
+here are Home Assistant's and the integration's alone.
 
 * Loop CPU: ``time.thread_time()`` of the event-loop thread while every coordinator runs one
   poll cycle (``async_refresh``), divided by the number of batteries; 1, 10 and 50 batteries.
@@ -199,7 +199,7 @@ async def test_select_option_until_confirmed(hass: HomeAssistant) -> None:
             outcomes = []
             for index in range(SELECTS):
                 # Longer than a poll cycle: the refresh after the previous select is over, so
-                # the select does not start by waiting for the write gate.
+                # the select does not start by waiting for the device lock.
                 await asyncio.sleep(SELECT_PAUSE)
                 option = "ai" if index % 2 == 0 else "auto"
                 started = time.monotonic()

@@ -1,11 +1,12 @@
 """What every benchmark needs: the HA-free library, loopback addresses, free ports, pacing.
 
 Time acceleration. Soak and CI runs compress hours into seconds, so the library's real-time
-constants (the 0.3 s pacing floor, the 0.5 s resend, the 1 s settle before a mode read-back,
-the discovery probe schedule) are divided by the same factor for the duration of the run. The
-library has no public knob for them yet, so :func:`accelerated` patches the module globals and
-restores them afterwards; the simulated batteries get the same factor on their safety rule
-(``min_gap``), so a violation still means "closer than the floor" in accelerated time.
+numbers (the 0.3 s pacing floor, the 0.5 s resend, the 1 s settle before a mode read-back,
+the discovery probe schedule, ...) are divided by the same factor: :func:`accelerated` gives
+the library's ``Timing`` scaled, and :func:`accelerated_sockets` a socket registry that paces
+with it, to pass to every client and scan of the run. The simulated batteries get the same
+factor on their safety rule (``min_gap``), so a violation still means "closer than the floor"
+in accelerated time.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import asyncio
 import importlib.util
 import socket
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from custom_components.marstek_venus.pymarstek_venus import SocketRegistry, Timing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +32,7 @@ def load_protocol() -> None:
     if "custom_components.marstek_venus" in sys.modules:
         return
     if "homeassistant" in sys.modules:
-        # Under pytest with Home Assistant's test plugin (benchmarks/ha_cost): load the
+        # Under pytest with Home Assistant's test plugin (``python -m benchmarks ha-cost``): load the
         # integration for real, from this repository, before Home Assistant looks for it.
         importlib.import_module("custom_components.marstek_venus")
         return
@@ -93,31 +96,20 @@ def free_udp_port(hosts: tuple[str, ...] = ("127.0.0.1",)) -> int:
         return port
 
 
-@contextmanager
-def accelerated(factor: float) -> Iterator[None]:
-    """Divide the library's real-time constants by ``factor`` inside the block."""
-    from custom_components.marstek_venus.pymarstek_venus import client, discovery, pacing, transport
+def accelerated(factor: float) -> Timing:
+    """The library's default timing with every duration divided by ``factor``."""
+    from custom_components.marstek_venus.pymarstek_venus import Timing
 
     if factor <= 0:
         raise ValueError("the acceleration factor must be positive")
-    # (module, global name): the constants of real time that pacing and retries are built on.
-    constants: tuple[tuple[object, str], ...] = (
-        (transport, "MIN_REQUEST_GAP"),
-        (pacing, "MIN_REQUEST_GAP"),
-        (pacing, "PROBE_GAP"),
-        (client, "RESEND_AFTER"),
-        (client, "VERIFY_SETTLE"),
-        (discovery, "QUIET_PERIOD"),
-        (discovery, "PROBE_SCHEDULE"),
-    )
-    saved = [(module, name, getattr(module, name)) for module, name in constants]
-    for module, name, value in saved:
-        if isinstance(value, tuple):
-            setattr(module, name, tuple(offset / factor for offset in value))
-        else:
-            setattr(module, name, value / factor)
-    try:
-        yield
-    finally:
-        for module, name, value in saved:
-            setattr(module, name, value)
+    return Timing().scaled(factor)
+
+
+def accelerated_sockets(factor: float) -> SocketRegistry:
+    """A socket registry whose pacing floor and probe gap run ``factor`` times faster.
+
+    Clients and scans built with ``sockets=`` this registry take its timing by default.
+    """
+    from custom_components.marstek_venus.pymarstek_venus import SocketRegistry
+
+    return SocketRegistry(accelerated(factor))

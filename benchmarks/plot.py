@@ -1,7 +1,7 @@
 """Draw the plots of docs/benchmarks.md from benchmarks/results/latest.json (needs matplotlib).
 
-``benchmarks/plot`` runs this inside ``benchmarks/.venv-compare``, the only environment with
-matplotlib; the project's ``.venv`` and its test requirements never get it.
+``python -m benchmarks plot`` runs this inside ``benchmarks/.venv-compare``, the only
+environment with matplotlib; the project's ``.venv`` and its test requirements never get it.
 """
 
 from __future__ import annotations

@@ -1,12 +1,17 @@
-"""Markdown tables from the results of ``benchmarks/run_all`` (ours beside the PyPI libraries).
+"""Markdown tables from the results of ``python -m benchmarks run`` (ours beside the PyPI libraries).
 
 Ratios are always "theirs ÷ ours": above 1 for a time means they are slower, below 1 for a
-share means they bring fewer fresh cycles or confirmed writes.
+share means they bring fewer fresh cycles or confirmed writes. ``python -m benchmarks report
+[FILE]`` prints the tables of a saved results file again (a soak report too) without
+measuring anything.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 MISSING = "\u2013"  # en dash: no value
@@ -309,3 +314,28 @@ def render(result: dict[str, Any]) -> str:
     if extra:
         parts += ["### Notes", "\n".join(extra)]
     return "\n\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the tables of a saved ``run`` results file or ``soak`` report."""
+    from .harness import ROOT
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument(
+        "results",
+        nargs="?",
+        type=Path,
+        default=ROOT / "benchmarks" / "results" / "latest.json",
+        help="results JSON (default benchmarks/results/latest.json; soak.json for the soak)",
+    )
+    args = parser.parse_args(argv)
+    if not args.results.is_file():
+        parser.error(f"no results in {args.results}: run `python -m benchmarks run` first")
+    result = json.loads(args.results.read_text(encoding="utf-8"))
+    if "libraries" in result:
+        print(render(result))
+    else:
+        from .soak_report import render as render_soak
+
+        print(render_soak(result))
+    return 0

@@ -2,8 +2,8 @@
 
 Our library runs in this process (the project's ``.venv``); aiomarstek and py-marstek run at
 the same time in ``benchmarks/.venv-compare`` (created by ``benchmarks/setup``) through
-``python -m benchmarks.scenarios``, against the same simulator with the same plan. The tables
-are printed as Markdown and the raw results saved as JSON for ``benchmarks/plot``.
+``python -m benchmarks scenarios``, against the same simulator with the same plan. The tables
+are printed as Markdown and the raw results saved as JSON for ``python -m benchmarks plot``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ async def run_theirs(plan: Plan) -> tuple[dict[str, Any], dict[str, str]]:
     process = await asyncio.create_subprocess_exec(
         str(COMPARE_PYTHON),
         "-m",
-        "benchmarks.scenarios",
+        "benchmarks",
+        "scenarios",
         "--libs",
         ",".join(THEIRS),
         "--plan",
@@ -87,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(result, indent=1))
     print(render(result))
     print(f"\nrun_all: {result['seconds']:.0f} s; results in {args.output}", file=sys.stderr)
-    print("run_all: benchmarks/plot draws docs/benchmarks-*.png from them", file=sys.stderr)
+    print(
+        "run_all: python -m benchmarks plot draws docs/benchmarks-*.png from them", file=sys.stderr
+    )
     return 0
 
 

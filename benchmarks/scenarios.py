@@ -8,7 +8,7 @@ never hold up another's batteries. While a fleet is polled, the library's own di
 it every ``Plan.scan_every`` seconds (load.py); the device load includes those probes.
 
 ``python -m benchmarks.scenarios --libs aiomarstek,py-marstek`` runs the scenarios in this
-interpreter and prints the results as JSON; ``benchmarks/run_all`` uses it to run the PyPI
+interpreter and prints the results as JSON; ``python -m benchmarks run`` uses it to run the PyPI
 libraries inside ``benchmarks/.venv-compare`` while it runs our library itself.
 """
 

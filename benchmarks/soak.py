@@ -18,7 +18,7 @@ It reports what must be zero (unhandled exceptions, failed scans, entities still
 more than ``unavailable_after`` cycles after a fault cleared, decreases of an energy total,
 device-safety violations) and the smallest gap between two requests that reached one battery
 from one address, which must not be below the request gap (soak_report.py).
-``benchmarks/soak --hours 24``; a 2-hour version runs in CI (tests/benchmarks/test_soak.py).
+``python -m benchmarks soak --hours 24``; a 2-hour version runs in CI (tests/benchmarks/test_soak.py).
 """
 
 from __future__ import annotations
@@ -124,9 +124,9 @@ async def run_soak(config: SoakConfig) -> dict[str, Any]:
             for poller in pollers:
                 poller.battery.faults = driver.background()
                 poller.battery.clear_records()
-            shared = pollers[0].client._socket  # the soak reads the socket's counters
+            shared = pollers[0].client.socket  # the soak reads the socket's counters
             assert shared is not None
-            injector.pending = lambda: list(shared._pending)
+            injector.pending = shared.pending_requests
             await injector.open()
             origin = sim.clock.monotonic()
             events = plan_faults(config.hours, config.batteries, config.seed)

@@ -16,14 +16,17 @@ from typing import Any
 
 from custom_components.marstek_venus.const import POLL_EVERY, POLL_ORDER, Group
 from custom_components.marstek_venus.energy import EnergyTotal
+from custom_components.marstek_venus.polling import READERS
 from custom_components.marstek_venus.pymarstek_venus import (
+    FirmwareProfile,
     MarstekClient,
     MarstekConnectionError,
     MarstekError,
     MarstekMethodNotSupportedError,
+    PvStatus,
+    Timing,
     discover,
 )
-from custom_components.marstek_venus.pymarstek_venus.profiles import FirmwareProfile
 from simulator import SimulatedBattery, Simulator
 
 from .soak_model import Findings, SoakConfig, Window
@@ -31,13 +34,6 @@ from .soak_model import Findings, SoakConfig, Window
 # The integration's limits for rejecting impossible counter jumps (energy_sensor.py, W).
 BATTERY_MAX_POWER, PV_MAX_POWER, GRID_MAX_POWER = 3000.0, 5000.0, 50000.0
 POLLED = (Group.ES, Group.MODE, Group.METER, Group.BATTERY, Group.PV)
-_READERS = {
-    Group.ES: "get_es_status",
-    Group.MODE: "get_mode",
-    Group.METER: "get_meter_status",
-    Group.BATTERY: "get_battery_status",
-    Group.PV: "get_pv_status",
-}
 _ENERGY: tuple[tuple[str, Group, float, Callable[[Any], float | None]], ...] = (
     ("battery_discharged", Group.ES, BATTERY_MAX_POWER, lambda es: es.ac_output_energy),
     ("battery_charged", Group.ES, BATTERY_MAX_POWER, lambda es: es.ac_input_energy),
@@ -48,17 +44,11 @@ _ENERGY: tuple[tuple[str, Group, float, Callable[[Any], float | None]], ...] = (
 
 
 def readable_groups(profile: FirmwareProfile) -> set[Group]:
-    """What the coordinator reads from this firmware (core and default optional groups)."""
-    groups = set(POLLED)
-    if not profile.has_es_status:
-        groups.discard(Group.ES)
-    if not profile.has_meter:
-        groups.discard(Group.METER)
-    if not profile.has_battery_status:
-        groups.discard(Group.BATTERY)
-    if not profile.has_pv:
-        groups.discard(Group.PV)
-    return groups
+    """What the coordinator reads from this firmware (core and default optional groups).
+
+    The firmware's method table decides, through the integration's own group readers.
+    """
+    return {group for group in POLLED if profile.answers(READERS[group].method)}
 
 
 class Poller:
@@ -72,7 +62,9 @@ class Poller:
         self.battery = battery
         self.name = f"{battery.profile.key}@{battery.host}"
         # The integration's defaults, except the gap, which the run's config names.
-        self.client = MarstekClient(battery.host, port, request_gap=config.request_gap)
+        self.client = MarstekClient(
+            battery.host, port, timing=Timing(request_gap=config.request_gap)
+        )
         self.windows: list[Window] = []
         self.pending_host: str | None = None
         self.groups: set[Group] = set()
@@ -84,6 +76,7 @@ class Poller:
             name: EnergyTotal(f"{battery.ble_mac} {name}", power) for name, _, power, _ in _ENERGY
         }
         self._raw: dict[str, float] = {}
+        self._pv: PvStatus | None = None  # the last PV reading, which ES decoding may need
 
     def now(self) -> float:
         return self.sim.clock.monotonic()
@@ -127,7 +120,7 @@ class Poller:
         answered = False
         for group in due:
             try:
-                value = await getattr(self.client, _READERS[group])()
+                value = await READERS[group].read(self.client, self._pv)
             except MarstekMethodNotSupportedError:
                 answered = True
                 self.groups.discard(group)
@@ -142,6 +135,8 @@ class Poller:
             else:
                 answered = True
                 fetched[group] = value
+                if isinstance(value, PvStatus):
+                    self._pv = value
             self._next_due[group] = self._cycle + POLL_EVERY[group]
         self._cycle += 1
         self._check(findings, start, due, fetched, answered)

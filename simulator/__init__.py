@@ -14,10 +14,10 @@ See simulator/README.md.
 from .battery import DEFAULT_MIN_GAP, DEFAULT_PORT, SimulatedBattery, derive_mac
 from .clock import DEFAULT_START, Clock, ManualClock, ScaledClock
 from .faults import Faults
-from .physics import DeviceState, EnergyCounters, ManualPeriod, Mode
 from .profiles import PROFILES, DeviceProfile, get_profile
 from .records import Outcome, RequestRecord, Violation, ViolationKind
 from .simulator import Simulator
+from .state import DeviceState, EnergyCounters, ManualPeriod, Mode
 
 __all__ = [
     "DEFAULT_MIN_GAP",

@@ -2,52 +2,43 @@
 
 The request path for each datagram:
 
-1. record it and check the device-safety rules (empty datagram, malformed JSON, bad id, gap
-   below the minimum from one client, a request while an earlier one awaits its reply,
-   destructive methods); violations never change the answer, they are only recorded;
+1. read it as the firmware does (`request.py`), record it and check the device-safety rules
+   (`safety.py`); violations never change the answer, they are only recorded;
 2. decide whether the device answers at all (rebooting, frozen, Open API off, request lost);
 3. answer: CT contention (-32700/403, id 0), parse error (-32700/402, id 0), or the method's
    reply from `handlers.py` with the request id echoed as a uint16;
 4. send after latency +/- jitter, possibly lost or duplicated, from the listen port to the
-   sender's IP at the listen port (or to the sender's own port when told to).
+   sender's IP at the listen port, or to the sender's own port when told to (`replies.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-import math
 import random
 import socket
 from collections.abc import Callable
 from types import TracebackType
 from typing import Final, Self
 
-from . import cjson
 from .clock import Clock, ScaledClock
 from .encode import Identity
 from .endpoint import StampedEndpoint
 from .faults import Faults
-from .handlers import CT_BUSY, INVALID_REQUEST, PARSE_ERROR, Answer, DeviceLogic, ErrorReply
-from .physics import DeviceState, Physics
-from .profiles import (
-    BAT_STATUS,
-    DESTRUCTIVE_METHODS,
-    ES_MODE,
-    GET_DEVICE,
-    SHARED_AP_BSSID,
-    DeviceProfile,
-    get_profile,
-)
-from .records import Address, Outcome, RequestRecord, Violation, ViolationKind
+from .handlers import CT_BUSY, INVALID_REQUEST, PARSE_ERROR, Answer, DeviceLogic
+from .physics import Physics
+from .profiles import BAT_STATUS, ES_MODE, SHARED_AP_BSSID, DeviceProfile, get_profile
+from .records import Address, Outcome, RequestRecord, Violation
+from .replies import ReplySender, encode_reply
+from .request import parse_request
+from .safety import SafetyMonitor
+from .state import DeviceState
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 30000
 DEFAULT_MIN_GAP: Final = 0.3  # s: the device-safety floor between two requests from one client
-MAX_ID: Final = 0xFFFF
 _ANY_ADDRESSES: Final = frozenset({"", "0.0.0.0"})
 
 
@@ -93,7 +84,6 @@ class SimulatedBattery:
         self.clock: Clock = clock if clock is not None else ScaledClock(time_scale)
         self.faults = faults if faults is not None else Faults()
         self.faults.validate()
-        self.min_gap = min_gap
         self.reboot_duration = reboot_duration
         self._reported_ip = reported_ip
         rssi = -48 - int(self.ble_mac[:2], 16) % 20
@@ -101,27 +91,18 @@ class SimulatedBattery:
         physics_seed = int(derive_mac("physics", seed, self.ble_mac), 16)
         self.physics = Physics(self.profile, self.clock, physics_seed, soc=soc)
         self.logic = DeviceLogic(self.profile, self.physics, self.identity)
-        self._rng = random.Random(f"{seed}:{self.ble_mac}")
+        self._replies = ReplySender(random.Random(f"{seed}:{self.ble_mac}"))
+        self._safety = SafetyMonitor(self, min_gap)
 
         self.requests: list[RequestRecord] = []
         # For long soak runs: keep at least the newest `max_requests` records (None = all).
         self.max_requests = max_requests
         self.requests_total = 0
-        self.violations: list[Violation] = []
-        # Optional observers (the CLI's --verbose uses them).
+        self.violations: list[Violation] = self._safety.violations
+        # Optional observer (the CLI's --verbose uses it, and `on_violation`).
         self.on_request: Callable[[RequestRecord], None] | None = None
-        self.on_violation: Callable[[Violation], None] | None = None
-        self.replies_sent = 0
-        self.send_errors = 0
         self.internal_errors = 0
 
-        self._endpoint: StampedEndpoint | None = None
-        self._pending: set[asyncio.TimerHandle] = set()
-        # When each client IP's last datagram arrived (any source port: the device's CT mutex
-        # does not care which socket a request came from), and the closest two ever came.
-        self._last_request: dict[str, float] = {}
-        self.smallest_gap: float | None = None
-        self._busy_until = 0.0
         self._down_until = 0.0
         self._frozen = False
         self._local_ips: dict[str, str] = {}
@@ -143,31 +124,57 @@ class SimulatedBattery:
             f"ble_mac {self.ble_mac}, {self.host}:{self.port})"
         )
 
+    # -- safety records and counters -------------------------------------------------------
+
+    @property
+    def min_gap(self) -> float:
+        """s: the smallest allowed gap between two requests from one client IP."""
+        return self._safety.min_gap
+
+    @property
+    def smallest_gap(self) -> float | None:
+        """s: the closest two requests from one client IP ever came (None: fewer than two)."""
+        return self._safety.smallest_gap
+
+    @property
+    def on_violation(self) -> Callable[[Violation], None] | None:
+        """Optional observer of every violation as it is recorded."""
+        return self._safety.on_violation
+
+    @on_violation.setter
+    def on_violation(self, observer: Callable[[Violation], None] | None) -> None:
+        self._safety.on_violation = observer
+
+    @property
+    def replies_sent(self) -> int:
+        return self._replies.replies_sent
+
+    @property
+    def send_errors(self) -> int:
+        """Replies the socket could not send (ICMP "port unreachable" and such)."""
+        return self._replies.send_errors
+
     # -- life cycle ------------------------------------------------------------------------
 
     @property
     def running(self) -> bool:
-        return self._endpoint is not None
+        return self._replies.endpoint is not None
 
     async def start(self) -> None:
         """Bind the UDP socket. Raises OSError when the address is taken."""
-        if self._endpoint is not None:
+        if self._replies.endpoint is not None:
             return
-        endpoint = StampedEndpoint(self._on_datagram, self._on_socket_error)
+        endpoint = StampedEndpoint(self._on_datagram, self._replies.on_socket_error)
         self.port = endpoint.open(self.host, self.port)
-        self._endpoint = endpoint
+        self._replies.endpoint = endpoint
 
     async def stop(self) -> None:
         """Cancel pending replies and close the socket; leaves no task or timer behind."""
-        self._cancel_pending()
-        endpoint, self._endpoint = self._endpoint, None
+        self._replies.cancel()
+        endpoint, self._replies.endpoint = self._replies.endpoint, None
         if endpoint is not None:
             endpoint.close()
             await asyncio.sleep(0)  # let a reader callback that was already due run out
-
-    def _on_socket_error(self, err: OSError) -> None:
-        # ICMP "port unreachable" for a reply nobody listened to: normal on a LAN.
-        self.send_errors += 1
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -180,11 +187,6 @@ class SimulatedBattery:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
-
-    def _cancel_pending(self) -> None:
-        for handle in self._pending:
-            handle.cancel()
-        self._pending.clear()
 
     # -- fault and state controls ----------------------------------------------------------
 
@@ -220,9 +222,9 @@ class SimulatedBattery:
         freeze and forgets replies still in flight.
         """
         self.physics.advance()
-        self._cancel_pending()
+        self._replies.cancel()
         self._down_until = self._now() + (self.reboot_duration if duration is None else duration)
-        self._busy_until = 0.0
+        self._safety.busy_until = 0.0
         self._frozen = False
         self.logic.rejected_writes.clear()
         if reset_counters:
@@ -267,9 +269,7 @@ class SimulatedBattery:
     def clear_records(self) -> None:
         """Forget recorded requests and violations (and the gap history)."""
         self.requests.clear()
-        self.violations.clear()
-        self._last_request.clear()
-        self.smallest_gap = None
+        self._safety.clear()
 
     # -- the request path ------------------------------------------------------------------
 
@@ -278,15 +278,6 @@ class SimulatedBattery:
             return asyncio.get_running_loop().time()
         except RuntimeError:
             return 0.0
-
-    def _violation(
-        self, now: float, source: Address, kind: ViolationKind, detail: str, method: str | None
-    ) -> None:
-        _LOGGER.debug("%s: %s from %s: %s", self, kind, source, detail)
-        violation = Violation(now, source, kind, detail, method)
-        self.violations.append(violation)
-        if self.on_violation is not None:
-            self.on_violation(violation)
 
     def _on_datagram(self, data: bytes, source: Address, arrival: float) -> None:
         try:
@@ -299,24 +290,9 @@ class SimulatedBattery:
         # Judged by when the datagram reached the device, not when the loop got round to it.
         now = arrival
         device_time = self.clock.now()
-        method: str | None = None
-        request_id: object = None
-        params: object = None
-        parsed = is_object = False
-        if data:
-            try:
-                message = json.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, RecursionError):  # hostile nesting too
-                message = None
-            if isinstance(message, dict):
-                is_object = True
-                request_id = message.get("id")
-                if isinstance(message.get("method"), str):
-                    parsed = True
-                    method = message["method"]
-                    params = message.get("params")
-
-        self._check_safety(now, source, data, parsed, method, request_id)
+        request = parse_request(data)
+        method, request_id, params = request.method, request.request_id, request.params
+        self._safety.check(now, source, data, request)
 
         def record(outcome: Outcome) -> None:
             entry = RequestRecord(
@@ -344,19 +320,19 @@ class SimulatedBattery:
         if self.faults.silent:
             record(Outcome.SILENT)
             return
-        if self._chance(self.faults.loss):
+        if self._replies.chance(self.faults.loss):
             record(Outcome.LOST_REQUEST)
             return
 
         reply_id = 0
         answer: Answer
-        if not parsed:
+        if not request.parsed:
             # Unparseable text gets a parse error with id 0; an object without a method is
             # an Invalid Request that still echoes its id.
-            answer = INVALID_REQUEST if is_object else PARSE_ERROR
-            reply_id = self._reply_id(request_id) if is_object else 0
+            answer = INVALID_REQUEST if request.is_object else PARSE_ERROR
+            reply_id = request.reply_id if request.is_object else 0
             outcome = Outcome.PARSE_ERROR
-        elif self._chance(self.faults.ct_contention):
+        elif self._replies.chance(self.faults.ct_contention):
             answer = CT_BUSY
             outcome = Outcome.CONTENTION
         else:
@@ -369,7 +345,7 @@ class SimulatedBattery:
                 # Venus E 3.0 from fw 139 ignores these when the id is a string.
                 record(Outcome.NO_REPLY)
                 return
-            reply_id = self._reply_id(request_id)
+            reply_id = request.reply_id
             self.identity.ip = self._reported_ip_for(source[0])
             answer = self.logic.handle(
                 method, params, reject_first_write=self.faults.reject_first_write
@@ -380,68 +356,6 @@ class SimulatedBattery:
             return
         sent = self._send_reply(now, source, reply_id, answer)
         record(outcome if sent else Outcome.LOST_REPLY)
-
-    @staticmethod
-    def _reply_id(request_id: object) -> int:
-        """The firmware stores the id as uint16 (what cJSON's valueint gives for the value)."""
-        if isinstance(request_id, bool) or not isinstance(request_id, int | float):
-            return 0
-        if isinstance(request_id, float) and not math.isfinite(request_id):
-            return 0
-        return int(request_id) & MAX_ID
-
-    def _chance(self, probability: float) -> bool:
-        return probability > 0.0 and self._rng.random() < probability
-
-    def _check_safety(
-        self,
-        now: float,
-        source: Address,
-        data: bytes,
-        parsed: bool,
-        method: str | None,
-        request_id: object,
-    ) -> None:
-        if not data:
-            self._violation(now, source, ViolationKind.EMPTY_DATAGRAM, "0-byte datagram", None)
-        elif not parsed:
-            self._violation(now, source, ViolationKind.MALFORMED, repr(data[:80]), None)
-        else:
-            if isinstance(request_id, bool) or not isinstance(request_id, int):
-                self._violation(
-                    now, source, ViolationKind.BAD_ID, f"non-integer id {request_id!r}", method
-                )
-            elif (
-                request_id > MAX_ID or request_id < 0 or (request_id == 0 and method != GET_DEVICE)
-            ):
-                self._violation(
-                    now, source, ViolationKind.BAD_ID, f"id {request_id} out of range", method
-                )
-            if method in DESTRUCTIVE_METHODS:
-                self._violation(now, source, ViolationKind.DESTRUCTIVE, str(method), method)
-        last = self._last_request.get(source[0])
-        if last is not None:
-            gap = now - last
-            if self.smallest_gap is None or gap < self.smallest_gap:
-                self.smallest_gap = gap
-            if gap < self.min_gap:
-                self._violation(
-                    now,
-                    source,
-                    ViolationKind.GAP,
-                    f"{gap:.3f} s after the previous request from {source[0]} "
-                    f"(minimum {self.min_gap} s)",
-                    method,
-                )
-        self._last_request[source[0]] = max(now, last if last is not None else now)
-        if now < self._busy_until:
-            self._violation(
-                now,
-                source,
-                ViolationKind.CONCURRENT,
-                f"previous reply still pending for {self._busy_until - now:.3f} s",
-                method,
-            )
 
     def _reported_ip_for(self, peer: str) -> str:
         """GetDevice `ip`: the host, or for a wildcard bind, the address the peer reached."""
@@ -462,47 +376,8 @@ class SimulatedBattery:
 
     def _send_reply(self, now: float, source: Address, reply_id: int, answer: Answer) -> bool:
         """Schedule the reply; False when it is lost on the way."""
-        envelope: dict[str, cjson.JsonValue] = {"id": reply_id, "src": self.src}
-        if isinstance(answer, ErrorReply):
-            envelope["error"] = answer.as_json()
-        else:
-            assert answer is not None
-            envelope["result"] = answer
-        payload = cjson.dumps(envelope).encode()
-        faults = self.faults
-        destination = source if faults.reply_to_source_port else (source[0], self.port)
-        delay = faults.latency
-        if faults.jitter > 0:
-            delay += self._rng.uniform(-faults.jitter, faults.jitter)
-        delay = max(delay, 0.0)
+        payload = encode_reply(reply_id, self.src, answer)
+        sent, delay = self._replies.send(payload, source, self.port, self.faults)
         # The device is busy with this request until its reply leaves, lost or not.
-        self._busy_until = max(self._busy_until, now + delay)
-        lost = self._chance(faults.loss)
-        if not lost:
-            self._schedule(delay, payload, destination)
-        if self._chance(faults.duplicate_replies):
-            self._schedule(delay + self._rng.uniform(0.005, 0.05), payload, destination)
-        return not lost
-
-    def _schedule(self, delay: float, payload: bytes, destination: Address) -> None:
-        if delay <= 0:
-            self._transmit(payload, destination)
-            return
-        loop = asyncio.get_running_loop()
-        handle: asyncio.TimerHandle
-
-        def fire() -> None:
-            self._pending.discard(handle)
-            self._transmit(payload, destination)
-
-        handle = loop.call_later(delay, fire)
-        self._pending.add(handle)
-
-    def _transmit(self, payload: bytes, destination: Address) -> None:
-        if self._endpoint is None:
-            return
-        try:
-            self._endpoint.sendto(payload, destination)
-            self.replies_sent += 1
-        except OSError:
-            self.send_errors += 1
+        self._safety.busy_until = max(self._safety.busy_until, now + delay)
+        return sent

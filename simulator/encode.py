@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass
 
 from .cjson import JsonValue
-from .physics import Mode, Physics
+from .physics import Physics
 from .profiles import DeviceProfile, GetModeShape, PvEnergy
+from .state import Mode
 
 type Result = dict[str, JsonValue]
 

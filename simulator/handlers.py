@@ -12,7 +12,7 @@ from typing import Final
 
 from . import encode
 from .encode import Identity, Result
-from .physics import ManualPeriod, Mode, Physics
+from .physics import Physics
 from .profiles import (
     BAT_STATUS,
     BLE_ADV,
@@ -34,6 +34,7 @@ from .profiles import (
     DeviceProfile,
     Missing,
 )
+from .state import ManualPeriod, Mode
 
 ERROR_PARSE: Final = -32700
 ERROR_INVALID_REQUEST: Final = -32600

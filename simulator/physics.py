@@ -17,153 +17,15 @@ clean and lets a `ScaledClock` run a simulated day in minutes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from .clock import Clock
+from .household import flicker, load_trend, pv_strings, rooftop_solar
 from .profiles import DeviceProfile
+from .state import DeviceState, EnergyCounters, Flows, ManualPeriod, Mode, Settings
 
-DEFAULT_DOD = 88  # % depth of discharge: the battery stops discharging at 100 - 88 = 12 % SOC
 MAX_STEP = 60.0  # s of simulated time per integration step
 GRID_BIAS = 15.0  # W of import the self-consumption loop aims for
-HOUSE_SOLAR_PEAK = 2200.0  # W of rooftop PV on a separate inverter (houses of AC-coupled models)
-
-
-class Mode(StrEnum):
-    """Operating modes as ES.GetMode spells them."""
-
-    AUTO = "Auto"
-    AI = "AI"
-    MANUAL = "Manual"
-    PASSIVE = "Passive"
-    UPS = "UPS"
-
-
-@dataclass(frozen=True, slots=True)
-class ManualPeriod:
-    """One manual-mode slot as last written by ES.SetMode (the device cannot report it)."""
-
-    slot: int
-    start: str = "00:00"  # HH:MM on the device RTC
-    end: str = "00:00"
-    week_set: int = 0  # bit0 = Monday ... bit6 = Sunday
-    power: int = 0  # W, + = discharge, - = charge; -1 = self-consumption in this window
-    enabled: bool = False
-
-    def active_at(self, now: datetime) -> bool:
-        """True when this slot drives the inverter at RTC time `now`.
-
-        The window is [start, end) in minutes of the day; an end of 23:59 includes the last
-        minute, and a window whose end is before its start runs across midnight (the weekday
-        of the current day is what counts).
-        """
-        if not self.enabled or not self.week_set & (1 << now.weekday()):
-            return False
-        minute = now.hour * 60 + now.minute
-        start = _minutes(self.start)
-        end = _minutes(self.end)
-        if end == 23 * 60 + 59:
-            end = 24 * 60
-        if start <= end:
-            return start <= minute < end
-        return minute >= start or minute < end
-
-
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-@dataclass(frozen=True, slots=True)
-class EnergyCounters:
-    """Lifetime totals in Wh. They only grow, except on a reboot that resets them."""
-
-    grid_output: float = 0.0  # AC energy delivered by the battery (ES total_grid_output_energy)
-    grid_input: float = 0.0  # AC energy absorbed by the battery (ES total_grid_input_energy)
-    pv: float = 0.0  # PV energy harvested by the battery's own inputs
-    meter_import: float = 0.0  # grid import seen by the CT (EM input_energy)
-    meter_export: float = 0.0  # grid export seen by the CT (EM output_energy)
-    charged: float = 0.0  # DC energy into the cells
-    discharged: float = 0.0  # DC energy out of the cells
-
-
-@dataclass(frozen=True, slots=True)
-class Flows:
-    """Instantaneous powers at one moment (W)."""
-
-    consumption: float
-    house_solar: float
-    pv_channels: tuple[float, ...]
-    ac_power: float
-    offgrid_power: float
-    battery_in: float
-    grid_power: float
-
-    @property
-    def pv_power(self) -> float:
-        return math.fsum(self.pv_channels)
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceState:
-    """A snapshot of everything the simulated battery knows, for assertions."""
-
-    device_time: datetime
-    mode: Mode
-    soc: int  # %
-    remaining_energy: float  # Wh
-    rated_capacity: float  # Wh
-    battery_power: float  # W, Home Assistant sign: + = discharging, - = charging
-    ac_power: float  # W, ongrid_power: + = delivering to AC
-    offgrid_power: float  # W on the EPS socket
-    pv_power: float  # W from the battery's own PV inputs
-    pv_channels: tuple[float, ...]
-    house_load: float  # W consumed by the house
-    house_solar: float  # W from rooftop PV on another inverter
-    grid_power: float  # W at the CT, + = import
-    ct_connected: bool
-    temperature: float  # °C
-    passive_power: int  # W last written, + = discharge
-    passive_remaining: float  # s left on the passive countdown (0 = expired)
-    manual_periods: tuple[ManualPeriod, ...]
-    dod: int  # %
-    led: bool
-    ble_adv: bool  # BLE advertising on (Ble.Adv enable=1)
-    counters: EnergyCounters
-
-
-@dataclass(slots=True)
-class Settings:
-    """What the user configured; survives a reboot unless the reboot wipes settings."""
-
-    mode: Mode = Mode.AUTO
-    manual_periods: list[ManualPeriod] = field(default_factory=list)
-    passive_power: int = 0
-    passive_deadline: float = 0.0  # clock.monotonic() when the countdown ends
-    dod: int = DEFAULT_DOD
-    led: bool = True
-    ble_adv: bool = True  # a fresh EEPROM defaults to advertising on
-
-
-def _splitmix(value: int) -> int:
-    """A small, fast integer hash: deterministic noise without a random generator."""
-    value = (value + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return value ^ (value >> 31)
-
-
-def _bump(hour: float, centre: float, width: float) -> float:
-    return math.exp(-(((hour - centre) / width) ** 2))
-
-
-def _daylight(hour: float) -> float:
-    """0 at night, 1 at solar noon (13:30), sunrise 06:00, sunset 21:00."""
-    if hour <= 6.0 or hour >= 21.0:
-        return 0.0
-    sine: float = math.sin(math.pi * (hour - 6.0) / 15.0)
-    return sine * math.sqrt(sine)  # sin^1.5: a flatter morning, a sharper noon
 
 
 class Physics:
@@ -234,43 +96,23 @@ class Physics:
 
     # -- the household ---------------------------------------------------------------------
 
-    def _noise(self, key: int, minute: int) -> float:
-        """Deterministic noise in [-1, 1) for one RTC minute."""
-        return _splitmix(self._seed * 1_000_003 + key * 7919 + minute) / 2**63 - 1.0
-
-    def _cloudiness(self, day: int) -> float:
-        """Share of clear-sky PV reaching the panels on a given day (0.55..1.0)."""
-        return 0.55 + 0.45 * (_splitmix(self._seed * 31 + day) / 2**64)
-
     def consumption(self, now: datetime) -> float:
         """House load in W: the daily curve plus quick flicker the battery cannot follow."""
-        flicker = 0.0 if self.house_load_override is not None else self._flicker(now)
-        return self.consumption_trend(now) + flicker
-
-    def _flicker(self, now: datetime) -> float:
-        bucket = (now.toordinal() * 86400 + now.hour * 3600 + now.minute * 60 + now.second) // 10
-        return 25.0 * self._noise(2, bucket)
+        quick = 0.0 if self.house_load_override is not None else flicker(self._seed, now)
+        return self.consumption_trend(now) + quick
 
     def consumption_trend(self, now: datetime) -> float:
         """The slow part of the house load, which the inverter's control loop tracks."""
         if self.house_load_override is not None:
             return self.house_load_override
-        hour = now.hour + now.minute / 60.0 + now.second / 3600.0
-        minute = now.toordinal() * 1440 + now.hour * 60 + now.minute
-        load = 180.0
-        load += 450.0 * _bump(hour, 7.5, 0.8)  # breakfast
-        load += 250.0 * _bump(hour, 12.5, 0.7)  # lunch
-        load += 800.0 * _bump(hour, 19.0, 1.6)  # evening
-        load += 90.0 if minute % 50 < 18 else 0.0  # the fridge compressor
-        return max(load + 40.0 * self._noise(1, minute), 60.0)
+        return load_trend(self._seed, now)
 
     def house_solar(self, now: datetime) -> float:
         if self.profile.pv_channels:
             return 0.0  # the battery's own PV inputs take this role
         if self.house_solar_override is not None:
             return self.house_solar_override
-        hour = now.hour + now.minute / 60.0 + now.second / 3600.0
-        return HOUSE_SOLAR_PEAK * _daylight(hour) * self._cloudiness(now.toordinal())
+        return rooftop_solar(self._seed, now)
 
     def pv_channels(self, now: datetime) -> tuple[float, ...]:
         count = self.profile.pv_channels
@@ -278,11 +120,7 @@ class Physics:
             return ()
         if self.pv_override is not None:
             return tuple(self.pv_override / count for _ in range(count))
-        hour = now.hour + now.minute / 60.0 + now.second / 3600.0
-        sun = _daylight(hour) * self._cloudiness(now.toordinal())
-        # Panels of one installation rarely match: give each string its own share.
-        shares = (1.0, 0.9, 0.8, 0.65)
-        return tuple(self.profile.pv_peak * sun * shares[i % 4] for i in range(count))
+        return pv_strings(self._seed, now, self.profile.pv_peak, count)
 
     # -- the inverter ----------------------------------------------------------------------
 

@@ -4,13 +4,19 @@ Every knob here stands for something a real firmware build does on the wire (see
 ``shared/docs/marstek-open-api.md`` §2 to §3). The simulator deliberately keeps its own copy of these
 facts instead of importing the protocol library's profiles, so that a wrong assumption on one side
 shows up as a failing test instead of being shared silently.
+
+The facts are data in three tables: ``FAMILY_BASES`` (one row per family, its newest firmware),
+``VERSION_OVERRIDES`` (how older releases differ: methods they lack, fields they encode
+otherwise) and ``CATALOGUE`` (the builds the simulator offers, each a family and a firmware).
+A profile is its family's base row with the matching overrides applied in table order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypedDict
 
 GET_DEVICE: Final = "Marstek.GetDevice"
 WIFI_STATUS: Final = "Wifi.GetStatus"
@@ -138,42 +144,68 @@ class DeviceProfile:
         return method in KNOWN_METHODS and method not in self.unsupported
 
 
+class Changes(TypedDict, total=False):
+    """The fields of ``DeviceProfile`` a version override may set (missing methods go by ``lacks``)."""
+
+    bat_temp_factor: float
+    bat_capacity_factor: float
+    es_bat_power_factor: float | None
+    es_pv_power_zero: bool
+    pv_energy: PvEnergy
+    grid_energy_divisor: float
+    getmode_shape: GetModeShape
+    em_energy: bool
+    getdevice_macs: bool
+    pre_stable: bool
+    ups_supported: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Releases:
+    """A version override: how firmware ``first`` .. ``last`` (inclusive; None = open) differs.
+
+    ``lacks`` adds methods the release does not implement (and how it says so); ``changes``
+    sets fields. Matching rows apply in table order, a later one winning.
+    """
+
+    families: frozenset[str]
+    first: int | None = None
+    last: int | None = None
+    lacks: Mapping[str, Unsupported] = field(default_factory=dict)
+    changes: Changes = field(default_factory=Changes)
+
+    def matches(self, family: str, firmware: int) -> bool:
+        """Whether this row applies to ``firmware`` of ``family``."""
+        if family not in self.families:
+            return False
+        if self.first is not None and firmware < self.first:
+            return False
+        return self.last is None or firmware <= self.last
+
+    def apply(self, profile: DeviceProfile) -> DeviceProfile:
+        """``profile`` with this row's differences."""
+        unsupported = {**profile.unsupported, **self.lacks}
+        return replace(profile, unsupported=unsupported, **self.changes)
+
+
 _NOT_FOUND = Unsupported()
 _PV_NOT_FOUND = Unsupported(Missing.NOT_FOUND, 424)
 _SILENT = Unsupported(Missing.SILENT)
 _NO_SETTINGS = {DOD_SET: _NOT_FOUND, LED_CTRL: _NOT_FOUND, BLE_ADV: _NOT_FOUND}
 _NO_DESTRUCTIVE = {SET_VER: _NOT_FOUND, RESET_FACTORY: _NOT_FOUND}
 _NO_WIFI_CONFIG = {WIFI_SET_CONFIG: _NOT_FOUND}
-# HMG-50 (Venus E 2.0 / Venus C) recv list on 153: GetDevice, ES.GetMode, ES.SetMode,
-# Wifi.SetConfig, BLE.GetStatus, ES.GetStatus, PV.GetStatus (a stub), Wifi.GetStatus,
-# Bat.GetStatus. EM.GetStatus arrives in 155; the SYS writes never.
-_HMG50_153 = {
-    PV_STATUS: _NOT_FOUND,
-    EM_STATUS: _NOT_FOUND,
-    **_NO_SETTINGS,
-    **_NO_DESTRUCTIVE,
-}
 
-_E3_BASE: Final = DeviceProfile(
-    key="venus_e3",
-    description="Venus E 3.0 (VNSE3-0)",
-    family="venus_e3",
-    device="VenusE 3.0",
-    firmware=150,
-    src_prefix="VenusE 3.0",
-    rated_capacity=5120.0,
-    max_charge=2500,  # 2.5 kW both ways (the app can cap the output at 800 W; not modelled)
-    max_discharge=2500,
-    unsupported={PV_STATUS: _PV_NOT_FOUND, **_NO_WIFI_CONFIG},
-    wifi_mac_is_bssid=True,
-    getmode_ct_zero_in_auto=True,
-)
-_A_BASE: Final = DeviceProfile(
+_E3: Final = frozenset({"venus_e3"})
+_A_D: Final = frozenset({"venus_a", "venus_d"})
+_HMG50: Final = frozenset({"venus_e2", "venus_c"})
+
+# --- base rows: each family's newest firmware -------------------------------------------------
+_VENUS_A: Final = DeviceProfile(
     key="venus_a",
     description="Venus A (VNSA-0)",
     family="venus_a",
     device="VenusA",
-    firmware=149,
+    firmware=150,
     src_prefix="VenusA",
     rated_capacity=2080.0,
     max_charge=1200,  # 1.2 kW class ("1200 VA" in Set.Ver); 1500 W needs an app setting
@@ -184,131 +216,71 @@ _A_BASE: Final = DeviceProfile(
     pv_energy=PvEnergy.CENTI_KWH,
     getmode_ct_zero_in_auto=True,
 )
-_HMG50_BASE: Final = DeviceProfile(
+# HMG-50 (Venus E 2.0 / Venus C) from 156, the stability fix: the 154 encodings (bat_power in
+# W, grid energy in 100 Wh, bat_temp sometimes in tens of °C), EM.GetStatus (from 155). Its recv
+# list has GetDevice, ES.GetMode, ES.SetMode, Wifi.SetConfig, BLE.GetStatus, ES.GetStatus,
+# PV.GetStatus (a stub), Wifi.GetStatus, Bat.GetStatus and EM.GetStatus; the SYS writes never.
+_VENUS_E2: Final = DeviceProfile(
     key="venus_e2",
     description="Venus E 2.0 (HMG-50)",
     family="venus_e2",
     device="VenusE",
-    firmware=153,
+    firmware=156,
     src_prefix="VenusE",
     rated_capacity=5120.0,
     max_charge=2500,  # the HMG-50 control loop clamps at ±2500 W
     max_discharge=2500,
-    unsupported=_HMG50_153,
-    bat_capacity_factor=100.0,
+    unsupported={PV_STATUS: _NOT_FOUND, **_NO_SETTINGS, **_NO_DESTRUCTIVE},
+    bat_temp_factor=0.1,
     bat_extras=True,
-    es_bat_power_factor=10.0,
-    grid_energy_divisor=10.0,
+    es_bat_power_factor=1.0,
+    grid_energy_divisor=100.0,
     getmode_shape=GetModeShape.CT,
     em_parse_state=True,
     ups_supported=False,
-    pre_stable=True,  # the HMG-50 stability fix is at 156
 )
 
-_PROFILE_LIST: Final = (
-    replace(
-        _E3_BASE,
-        key="venus_e3_139",
-        description="Venus E 3.0 fw 139: no ES.GetStatus, bat_temp x10, bat_capacity /10",
-        firmware=139,
-        unsupported={
-            ES_STATUS: _SILENT,
-            PV_STATUS: _PV_NOT_FOUND,
-            **_NO_SETTINGS,
-            **_NO_DESTRUCTIVE,
-            **_NO_WIFI_CONFIG,
-        },
-        bat_temp_factor=10.0,
-        bat_capacity_factor=0.1,
-        getmode_shape=GetModeShape.CT,
-        em_energy=False,
-        pre_stable=True,
-        ups_supported=False,
-    ),
-    replace(
-        _E3_BASE,
-        key="venus_e3_144",
-        description="Venus E 3.0 fw 144: GetMode core fields only, no bat_power",
-        firmware=144,
-        unsupported={
-            PV_STATUS: _PV_NOT_FOUND,
-            **_NO_SETTINGS,
-            **_NO_DESTRUCTIVE,
-            **_NO_WIFI_CONFIG,
-        },
-        getmode_shape=GetModeShape.CORE,
-        em_energy=False,
-        pre_stable=True,
-        ups_supported=False,
-    ),
-    replace(
-        _E3_BASE,
-        key="venus_e3_150",
-        description="Venus E 3.0 fw 150 (stable): CT zeros in Auto, PV -32601/424",
+FAMILY_BASES: Final[dict[str, DeviceProfile]] = {
+    "venus_e3": DeviceProfile(
+        key="venus_e3",
+        description="Venus E 3.0 (VNSE3-0)",
+        family="venus_e3",
+        device="VenusE 3.0",
         firmware=150,
+        src_prefix="VenusE 3.0",
+        rated_capacity=5120.0,
+        max_charge=2500,  # 2.5 kW both ways (the app can cap the output at 800 W; not modelled)
+        max_discharge=2500,
+        unsupported={PV_STATUS: _PV_NOT_FOUND, **_NO_WIFI_CONFIG},
+        wifi_mac_is_bssid=True,
+        getmode_ct_zero_in_auto=True,
     ),
-    replace(
-        _A_BASE,
-        key="venus_a_147",
-        description="Venus A fw 147: pv1 in 0.1 W, pv_power and total_pv_energy hard-coded 0",
-        firmware=147,
-        unsupported={**_NO_SETTINGS, **_NO_DESTRUCTIVE, **_NO_WIFI_CONFIG},
-        es_pv_power_zero=True,
-        pv_energy=PvEnergy.ZERO,
-        em_energy=False,
-        pre_stable=True,
-    ),
-    replace(
-        _A_BASE,
-        key="venus_a_149",
-        description="Venus A fw 149: pv1 in 0.1 W, total_pv_energy in 0.01 kWh, EM energy 0",
-        firmware=149,
-        # EM.GetStatus / ES.GetMode input/output_energy stay 0 while the CT measures flow
-        # (issue 9's acceptance run: 29.5 minutes of metered import and export, counters 0).
-        em_energy=False,
-        pre_stable=True,
-    ),
-    replace(
-        _A_BASE,
-        key="venus_d_150",
-        description="Venus D fw 150: four PV inputs, pv1 in 0.1 W, PV energy in 0.01 kWh",
+    "venus_a": _VENUS_A,
+    # VNSD-0 default setpoint clamps: +2200 W out, -800 W in (meter-emulation notes §3).
+    "venus_d": replace(
+        _VENUS_A,
+        key="venus_d",
+        description="Venus D (VNSD-0)",
         family="venus_d",
         device="VenusD",
         src_prefix="VenusD",
-        firmware=150,
-        # VNSD-0 default setpoint clamps: +2200 W out, -800 W in (meter-emulation notes §3).
         max_charge=800,
         max_discharge=2200,
     ),
-    replace(
-        _HMG50_BASE,
-        key="venus_e2_153",
-        description="Venus E 2.0 (HMG-50) fw 153: bat_power in 0.1 W, energy x10, no EM",
-    ),
-    replace(
-        _HMG50_BASE,
-        key="venus_e2_154",
-        description="Venus E 2.0 (HMG-50) fw 154: bat_power in W, energy x100, bat_temp /10",
-        firmware=154,
-        bat_temp_factor=0.1,
-        bat_capacity_factor=1.0,
-        es_bat_power_factor=1.0,
-        grid_energy_divisor=100.0,
-    ),
-    replace(
-        _HMG50_BASE,
-        key="venus_c_153",
-        description="Venus C (HMG-50) fw 153: GetDevice without MACs, HMG-50 153 encodings",
+    "venus_e2": _VENUS_E2,
+    "venus_c": replace(
+        _VENUS_E2,
+        key="venus_c",
+        description="Venus C (HMG-50)",
         family="venus_c",
         device="VenusC",
         src_prefix="VenusC",
         rated_capacity=2560.0,
         max_discharge=800,  # 800 W output class; charging like the E 2.0
-        getdevice_macs=False,
     ),
-    DeviceProfile(
-        key="venus_mini_300",
-        description="Venus Mini (VNSEM-0) fw 300: 6 manual slots, passive rejected, power ignored",
+    "venus_mini": DeviceProfile(
+        key="venus_mini",
+        description="Venus Mini (VNSEM-0)",
         family="venus_mini",
         device="VNSEM-0",
         firmware=300,
@@ -321,9 +293,97 @@ _PROFILE_LIST: Final = (
         passive_supported=False,
         manual_power_ignored=True,
     ),
+}
+
+# --- version overrides: how older releases differ ---------------------------------------------
+VERSION_OVERRIDES: Final[tuple[Releases, ...]] = (
+    # Venus E 3.0 below 150: reset-prone, no SYS writes.
+    Releases(
+        _E3, last=149, lacks={**_NO_SETTINGS, **_NO_DESTRUCTIVE}, changes={"pre_stable": True}
+    ),
+    # UPS is accepted from 147.
+    Releases(_E3, last=146, changes={"ups_supported": False}),
+    # 144: GetMode core fields only, EM input/output_energy always 0, no bat_power.
+    Releases(_E3, last=144, changes={"getmode_shape": GetModeShape.CORE, "em_energy": False}),
+    # 139: no ES.GetStatus (no reply at all), bat_temp in 0.1 °C, bat_capacity in 10 Wh, and the
+    # CT block in GetMode without energies.
+    Releases(
+        _E3,
+        last=139,
+        lacks={ES_STATUS: _SILENT},
+        changes={
+            "bat_temp_factor": 10.0,
+            "bat_capacity_factor": 0.1,
+            "getmode_shape": GetModeShape.CT,
+        },
+    ),
+    # Venus A / D below 150: reset-prone, and EM.GetStatus / ES.GetMode input/output_energy stay
+    # 0 while the CT measures flow (issue 9's acceptance run: 29.5 minutes of metered import and
+    # export, counters 0).
+    Releases(_A_D, last=149, changes={"em_energy": False, "pre_stable": True}),
+    # 147/148: ES pv_power and total_pv_energy hard-coded 0.
+    Releases(_A_D, last=148, changes={"es_pv_power_zero": True, "pv_energy": PvEnergy.ZERO}),
+    # 147: no SYS writes yet.
+    Releases(_A_D, last=147, lacks={**_NO_SETTINGS, **_NO_DESTRUCTIVE}),
+    # HMG-50: the stability fix is at 156; EM.GetStatus arrives in 155.
+    Releases(_HMG50, last=155, changes={"pre_stable": True}),
+    Releases(_HMG50, last=154, lacks={EM_STATUS: _NOT_FOUND}),
+    # 153: bat_power in 0.1 W, grid energies in 10 Wh, bat_capacity in 0.01 Wh, bat_temp in °C.
+    Releases(
+        _HMG50,
+        last=153,
+        changes={
+            "bat_temp_factor": 1.0,
+            "bat_capacity_factor": 100.0,
+            "es_bat_power_factor": 10.0,
+            "grid_energy_divisor": 10.0,
+        },
+    ),
+    # Venus C 153 leaves the MACs out of GetDevice's result.
+    Releases(frozenset({"venus_c"}), last=153, changes={"getdevice_macs": False}),
 )
 
-PROFILES: Final[dict[str, DeviceProfile]] = {p.key: p for p in _PROFILE_LIST}
+# --- the builds the simulator offers: (family, firmware, description) -------------------------
+CATALOGUE: Final = (
+    ("venus_e3", 139, "Venus E 3.0 fw 139: no ES.GetStatus, bat_temp x10, bat_capacity /10"),
+    ("venus_e3", 144, "Venus E 3.0 fw 144: GetMode core fields only, no bat_power"),
+    ("venus_e3", 150, "Venus E 3.0 fw 150 (stable): CT zeros in Auto, PV -32601/424"),
+    (
+        "venus_a",
+        147,
+        "Venus A fw 147: pv1 in 0.1 W, pv_power and total_pv_energy hard-coded 0",
+    ),
+    ("venus_a", 149, "Venus A fw 149: pv1 in 0.1 W, total_pv_energy in 0.01 kWh, EM energy 0"),
+    ("venus_d", 150, "Venus D fw 150: four PV inputs, pv1 in 0.1 W, PV energy in 0.01 kWh"),
+    ("venus_e2", 153, "Venus E 2.0 (HMG-50) fw 153: bat_power in 0.1 W, energy x10, no EM"),
+    ("venus_e2", 154, "Venus E 2.0 (HMG-50) fw 154: bat_power in W, energy x100, bat_temp /10"),
+    ("venus_c", 153, "Venus C (HMG-50) fw 153: GetDevice without MACs, HMG-50 153 encodings"),
+    (
+        "venus_mini",
+        300,
+        "Venus Mini (VNSEM-0) fw 300: 6 manual slots, passive rejected, power ignored",
+    ),
+)
+
+
+def build_profile(family: str, firmware: int, description: str = "") -> DeviceProfile:
+    """The profile of ``family`` at ``firmware``: its base row with the matching overrides."""
+    base = FAMILY_BASES[family]
+    profile = replace(
+        base,
+        key=f"{family}_{firmware}",
+        description=description or f"{base.description} fw {firmware}",
+        firmware=firmware,
+    )
+    for row in VERSION_OVERRIDES:
+        if row.matches(family, firmware):
+            profile = row.apply(profile)
+    return profile
+
+
+PROFILES: Final[dict[str, DeviceProfile]] = {
+    profile.key: profile for profile in (build_profile(*entry) for entry in CATALOGUE)
+}
 
 
 def get_profile(key: str) -> DeviceProfile:

@@ -1,14 +1,21 @@
-"""scripts/test-latest picks its Debian mirror from the host's apt sources, never a built-in one.
+"""The command-line entry points: scripts/test-latest's mirror, scripts/develop, benchmarks.
 
+scripts/test-latest picks its Debian mirror from the host's apt sources, never a built-in one.
 The mirror function runs on its own (extracted from the script) against apt folders made up
 here, so the test needs neither root nor a network. The addresses are reserved example names.
+
+``scripts/develop`` is the package ``scripts/devenv`` (``python -m scripts.devenv``) and the
+benchmarks have one entry point, ``python -m benchmarks COMMAND``: both answer ``--help``
+without starting anything.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +102,80 @@ def test_script_names_no_host() -> None:
     """No URL with a host anywhere in the script: not as a fallback, not in a comment."""
     text = SCRIPT.read_text(encoding="utf-8")
     assert re.findall(r"[a-z]+://[\w.-]+", text) == []
+
+
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_develop_is_one_package() -> None:
+    """scripts/develop runs the devenv package; its modules stay small."""
+    wrapper = (ROOT / "scripts" / "develop").read_text(encoding="utf-8")
+    assert 'exec .venv/bin/python -m scripts.devenv "$@"' in wrapper
+    assert not list((ROOT / "scripts").glob("develop_*.py"))
+    for module in (ROOT / "scripts" / "devenv").glob("*.py"):
+        assert len(module.read_text(encoding="utf-8").splitlines()) <= 400, module.name
+
+
+def test_develop_help() -> None:
+    """The options scripts/develop always had, under its own name."""
+    result = _python("-m", "scripts.devenv", "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: scripts/develop ")
+    for option in ("--config", "--reset", "--port", "--listen", "--hosts", "--udp-port", "-v"):
+        assert option in result.stdout
+
+
+def test_develop_children_check_their_arguments() -> None:
+    """The simulated batteries need a state file; Home Assistant's starter loopback targets."""
+    batteries = _python("-m", "scripts.devenv.batteries")
+    assert batteries.returncode == 2
+    assert "--state" in batteries.stderr
+    hass = _python("-m", "scripts.devenv.hass")
+    assert hass.returncode == 2
+    assert "MARSTEK_DEVELOP_SCAN_TARGETS must list loopback addresses" in hass.stderr
+
+
+def test_benchmarks_lists_its_commands() -> None:
+    result = _python("-m", "benchmarks", "--help")
+    assert result.returncode == 0, result.stderr
+    for command in ("run", "scenarios", "soak", "fuzz", "ha-cost", "report", "plot"):
+        assert re.search(rf"^  {command} ", result.stdout, re.MULTILINE), command
+    unknown = _python("-m", "benchmarks", "nonsense")
+    assert unknown.returncode == 2
+    assert "unknown command 'nonsense'" in unknown.stderr
+
+
+def test_benchmarks_command_help_names_the_entry_point() -> None:
+    result = _python("-m", "benchmarks", "soak", "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m benchmarks soak ")
+    assert "--hours" in result.stdout
+
+
+def test_benchmarks_report_reprints_saved_results(tmp_path: Path) -> None:
+    """`report` prints the tables of a results file without measuring anything."""
+    results = tmp_path / "latest.json"
+    discovery = [{"batteries": 2, "found": 2, "seconds": 1.5}]
+    results.write_text(
+        json.dumps({"plan": {}, "libraries": {"ours": {"discovery": discovery}}, "missing": {}}),
+        encoding="utf-8",
+    )
+    result = _python("-m", "benchmarks", "report", str(results))
+    assert result.returncode == 0, result.stderr
+    assert "### Discovery on loopback" in result.stdout
+    missing = _python("-m", "benchmarks", "report", str(tmp_path / "none.json"))
+    assert missing.returncode == 2
+    assert "run `python -m benchmarks run` first" in missing.stderr
+
+
+def test_benchmarks_have_one_entry_point() -> None:
+    """``python -m benchmarks COMMAND`` is the only way in: no shell script beside it."""
+    scripts = [
+        path.name
+        for path in (ROOT / "benchmarks").iterdir()
+        if path.is_file() and path.suffix == "" and path.name not in {"setup", ".gitignore"}
+    ]
+    assert scripts == []

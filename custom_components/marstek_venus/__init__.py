@@ -16,7 +16,7 @@ from .const import DISCOVERY_INTERVAL, DOMAIN
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .discovery import async_discover_devices, async_trigger_discovery
 from .hostname import HostNotFoundError, async_resolve_host
-from .pymarstek_venus.errors import MarstekInvalidHostError
+from .pymarstek_venus import MarstekInvalidHostError
 from .services import async_setup_services
 from .store import MarstekStore
 
@@ -68,7 +68,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> b
     # socket again, so a retrying entry does not keep the port.
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    coordinator.passive.async_resume()
+    coordinator.control.async_resume()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

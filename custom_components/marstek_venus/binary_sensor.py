@@ -15,19 +15,34 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import Group
-from .coordinator import MarstekConfigEntry, MarstekData, MarstekDataUpdateCoordinator
-from .entity import MarstekEntity
+from .coordinator import MarstekConfigEntry
+from .entity import MarstekEntity, MarstekEntityDescription, Reader, described, reads
+from .pymarstek_venus import BatteryStatus
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class MarstekBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A binary sensor fed from one snapshot; ``groups`` are the reads it needs."""
+class MarstekBinarySensorEntityDescription(BinarySensorEntityDescription, MarstekEntityDescription):
+    """A binary sensor: from the latest snapshot, or from the integration's own state."""
 
-    groups: tuple[Group, ...]
-    is_on_fn: Callable[[MarstekData], bool | None]
-    has_fn: Callable[[MarstekDataUpdateCoordinator], bool]
+    is_on_fn: Reader[bool]
+
+
+def _permit(
+    key: str, read: Callable[[BatteryStatus], bool | None]
+) -> MarstekBinarySensorEntityDescription:
+    """A BMS permit from Bat.GetStatus."""
+    return MarstekBinarySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        groups=(Group.BATTERY,),
+        is_on_fn=lambda coordinator: (
+            read(battery) if (battery := coordinator.data.battery) else None
+        ),
+        has_fn=reads(Group.BATTERY),
+    )
 
 
 BINARY_SENSORS: tuple[MarstekBinarySensorEntityDescription, ...] = (
@@ -37,27 +52,15 @@ BINARY_SENSORS: tuple[MarstekBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         groups=(Group.METER, Group.MODE),
-        is_on_fn=lambda data: data.grid_meter.connected if data.grid_meter else None,
+        is_on_fn=lambda coordinator: (
+            meter.connected if (meter := coordinator.data.grid_meter) else None
+        ),
         has_fn=lambda coordinator: coordinator.has_grid_meter,
     ),
     # The BMS sends one permit byte that the firmware copies into both flags, so they usually
     # change together (marstek-open-api.md §2.4).
-    MarstekBinarySensorEntityDescription(
-        key="charge_permitted",
-        translation_key="charge_permitted",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        groups=(Group.BATTERY,),
-        is_on_fn=lambda data: data.battery.charge_allowed if data.battery else None,
-        has_fn=lambda coordinator: coordinator.reads(Group.BATTERY),
-    ),
-    MarstekBinarySensorEntityDescription(
-        key="discharge_permitted",
-        translation_key="discharge_permitted",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        groups=(Group.BATTERY,),
-        is_on_fn=lambda data: data.battery.discharge_allowed if data.battery else None,
-        has_fn=lambda coordinator: coordinator.reads(Group.BATTERY),
-    ),
+    _permit("charge_permitted", lambda battery: battery.charge_allowed),
+    _permit("discharge_permitted", lambda battery: battery.discharge_allowed),
     MarstekBinarySensorEntityDescription(
         key="ble_connected",
         translation_key="ble_connected",
@@ -65,19 +68,18 @@ BINARY_SENSORS: tuple[MarstekBinarySensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         groups=(Group.BLE,),
-        is_on_fn=lambda data: data.ble.connected if data.ble else None,
-        has_fn=lambda coordinator: coordinator.reads(Group.BLE),
+        is_on_fn=lambda coordinator: ble.connected if (ble := coordinator.data.ble) else None,
+        has_fn=reads(Group.BLE),
     ),
-)
-
-
-# On while schedule edits wait to be written: made while the battery was not in Manual, or to a
-# disabled period, or whose write failed (schedule_writer.py). Home Assistant's own state, so it
-# reads no method group.
-SCHEDULE_PENDING = BinarySensorEntityDescription(
-    key="schedule_pending",
-    translation_key="schedule_pending",
-    entity_category=EntityCategory.DIAGNOSTIC,
+    # On while schedule edits wait to be written: made while the battery was not in Manual, or
+    # to a disabled period, or whose write failed (schedule_writer.py). Home Assistant's own
+    # state, so it reads no method group.
+    MarstekBinarySensorEntityDescription(
+        key="schedule_pending",
+        translation_key="schedule_pending",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda coordinator: bool(coordinator.control.schedule.pending_slots()),
+    ),
 )
 
 
@@ -87,45 +89,15 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors this battery provides."""
-    coordinator = entry.runtime_data
-    entities: list[BinarySensorEntity] = [
-        MarstekBinarySensor(coordinator, description)
-        for description in BINARY_SENSORS
-        if description.has_fn(coordinator)
-    ]
-    entities.append(MarstekSchedulePendingSensor(coordinator, SCHEDULE_PENDING))
-    async_add_entities(entities)
+    async_add_entities(described(entry.runtime_data, MarstekBinarySensor, BINARY_SENSORS))
 
 
 class MarstekBinarySensor(MarstekEntity, BinarySensorEntity):
-    """A binary sensor whose state comes straight from the snapshot."""
+    """A binary sensor whose state the description reads."""
 
     entity_description: MarstekBinarySensorEntityDescription
 
-    def __init__(
-        self,
-        coordinator: MarstekDataUpdateCoordinator,
-        description: MarstekBinarySensorEntityDescription,
-    ) -> None:
-        """Subscribe with the groups the description reads."""
-        super().__init__(coordinator, description, description.groups)
-
     @property
     def is_on(self) -> bool | None:
-        """The state from the latest snapshot."""
-        return self.entity_description.is_on_fn(self.coordinator.data)
-
-
-class MarstekSchedulePendingSensor(MarstekEntity, BinarySensorEntity):
-    """Whether the battery has not taken every schedule edit shown in Home Assistant yet."""
-
-    def __init__(
-        self, coordinator: MarstekDataUpdateCoordinator, description: BinarySensorEntityDescription
-    ) -> None:
-        """Nothing is read for it: the pending edits are the integration's own."""
-        super().__init__(coordinator, description, ())
-
-    @property
-    def is_on(self) -> bool:
-        """On while any period has an edit the battery has not taken."""
-        return bool(self.coordinator.schedule.pending_slots())
+        """The state now."""
+        return self.entity_description.is_on_fn(self.coordinator)

@@ -8,16 +8,15 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
-from .entity import MarstekEntity
-from .helpers import marstek_command
-from .pymarstek_venus.const import Mode
+from .coordinator import MarstekConfigEntry
+from .entity import MarstekEntity, MarstekEntityDescription, described
+from .pymarstek_venus import Mode
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class MarstekButtonEntityDescription(ButtonEntityDescription):
+class MarstekButtonEntityDescription(ButtonEntityDescription, MarstekEntityDescription):
     """A button that switches to ``mode`` with what the integration keeps for it."""
 
     mode: Mode
@@ -41,9 +40,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the apply-passive and apply-schedule buttons."""
-    async_add_entities(
-        MarstekModeButton(entry.runtime_data, description) for description in BUTTONS
-    )
+    async_add_entities(described(entry.runtime_data, MarstekModeButton, BUTTONS))
 
 
 class MarstekModeButton(MarstekEntity, ButtonEntity):
@@ -51,15 +48,6 @@ class MarstekModeButton(MarstekEntity, ButtonEntity):
 
     entity_description: MarstekButtonEntityDescription
 
-    def __init__(
-        self,
-        coordinator: MarstekDataUpdateCoordinator,
-        description: MarstekButtonEntityDescription,
-    ) -> None:
-        """It reads the mode (to confirm the switch)."""
-        super().__init__(coordinator, description, ())
-
-    @marstek_command
     async def async_press(self) -> None:
         """Switch to the button's mode with the current values."""
-        await self.coordinator.async_set_mode(self.entity_description.mode)
+        await self.coordinator.control.async_set_mode(self.entity_description.mode)

@@ -9,10 +9,6 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFl
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -21,28 +17,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 
-from .const import (
-    CONF_PASSIVE_KEEP_ALIVE,
-    CONF_POLL_GROUPS,
-    CONF_POWER_LIMIT,
-    CONF_REQUEST_GAP,
-    CONF_SCAN_INTERVAL,
-    CONF_UNAVAILABLE_AFTER,
-    DEFAULT_PASSIVE_KEEP_ALIVE,
-    DEFAULT_POLL_GROUPS,
-    DEFAULT_PORT,
-    DEFAULT_REQUEST_GAP,
-    DEFAULT_SCAN_INTERVAL,
-    DEFAULT_UNAVAILABLE_AFTER,
-    DOMAIN,
-    MAX_REQUEST_GAP,
-    MAX_SCAN_INTERVAL,
-    MAX_UNAVAILABLE_AFTER,
-    MIN_POWER_LIMIT,
-    MIN_REQUEST_GAP,
-    MIN_SCAN_INTERVAL,
-    OPTIONAL_GROUPS,
-)
+from .const import DEFAULT_PORT, DOMAIN
 from .coordinator import MarstekConfigEntry
 from .discovery import (
     CONF_BLE_MAC,
@@ -54,22 +29,18 @@ from .discovery import (
 )
 from .entity import default_name, model_name
 from .hostname import is_host_name
+from .options import OPTIONS_SCHEMA, MarstekOptions, whole_number
 from .probe import async_probe
-from .pymarstek_venus.models import DeviceInfo
-from .pymarstek_venus.profiles import FIRMWARE_POWER_LIMIT
+from .pymarstek_venus import DeviceInfo
 
 CONF_DEVICE = "device"
 MANUAL = "manual"
 
+
 HOST_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_PORT, default=DEFAULT_PORT): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
-            ),
-            vol.Coerce(int),
-        ),
+        vol.Required(CONF_PORT, default=DEFAULT_PORT): whole_number(1, 65535),
     }
 )
 
@@ -87,6 +58,18 @@ def _chosen_name(user_input: dict[str, Any], default: str) -> str:
 
 
 MANUAL_SCHEMA = HOST_SCHEMA.extend(_name_schema())
+
+
+async def _async_probe_input(
+    user_input: dict[str, Any], errors: dict[str, str]
+) -> tuple[str, int, DeviceInfo] | None:
+    """The battery at the host and port the user typed; None, and why in ``errors``, if none."""
+    host, port = user_input[CONF_HOST].strip(), user_input[CONF_PORT]
+    device, error = await async_probe(host, port)
+    if device is None:
+        errors["base"] = str(error)
+        return None
+    return host, port, device
 
 
 class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -172,20 +155,16 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Enter host and port; the battery must answer before an entry is made."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            host, port = user_input[CONF_HOST].strip(), user_input[CONF_PORT]
-            device, error = await async_probe(host, port)
-            if device is None:
-                errors["base"] = str(error)
-            else:
-                await self.async_set_unique_id(device.ble_mac, raise_on_progress=False)
-                # A battery we know, at a new address: follow it instead of refusing. The
-                # host is stored as typed: a name is resolved again whenever it is used.
-                self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
-                return self.async_create_entry(
-                    title=_chosen_name(user_input, default_name(device.model, device.ble_mac)),
-                    data={CONF_HOST: host, CONF_PORT: port},
-                )
+        if user_input is not None and (found := await _async_probe_input(user_input, errors)):
+            host, port, device = found
+            await self.async_set_unique_id(device.ble_mac, raise_on_progress=False)
+            # A battery we know, at a new address: follow it instead of refusing. The host
+            # is stored as typed: a name is resolved again whenever it is used.
+            self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+            return self.async_create_entry(
+                title=_chosen_name(user_input, default_name(device.model, device.ble_mac)),
+                data={CONF_HOST: host, CONF_PORT: port},
+            )
         return self.async_show_form(
             step_id="manual",
             data_schema=self.add_suggested_values_to_schema(MANUAL_SCHEMA, user_input),
@@ -255,17 +234,13 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change host and port of a battery (the same battery only)."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            host, port = user_input[CONF_HOST].strip(), user_input[CONF_PORT]
-            device, error = await async_probe(host, port)
-            if device is None:
-                errors["base"] = str(error)
-            else:
-                await self.async_set_unique_id(device.ble_mac)
-                self._abort_if_unique_id_mismatch(reason="different_battery")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_HOST: host, CONF_PORT: port}
-                )
+        if user_input is not None and (found := await _async_probe_input(user_input, errors)):
+            host, port, device = found
+            await self.async_set_unique_id(device.ble_mac)
+            self._abort_if_unique_id_mismatch(reason="different_battery")
+            return self.async_update_reload_and_abort(
+                entry, data_updates={CONF_HOST: host, CONF_PORT: port}
+            )
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -273,62 +248,6 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
-
-
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_SCAN_INTERVAL): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_SCAN_INTERVAL,
-                    max=MAX_SCAN_INTERVAL,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            vol.Coerce(int),
-        ),
-        vol.Required(CONF_REQUEST_GAP): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_REQUEST_GAP,
-                max=MAX_REQUEST_GAP,
-                step=0.1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Required(CONF_POLL_GROUPS): SelectSelector(
-            SelectSelectorConfig(
-                options=[str(group) for group in OPTIONAL_GROUPS],
-                multiple=True,
-                mode=SelectSelectorMode.LIST,
-                translation_key="poll_groups",
-            )
-        ),
-        vol.Required(CONF_UNAVAILABLE_AFTER): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(
-                    min=1, max=MAX_UNAVAILABLE_AFTER, step=1, mode=NumberSelectorMode.BOX
-                )
-            ),
-            vol.Coerce(int),
-        ),
-        vol.Required(CONF_POWER_LIMIT): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_POWER_LIMIT,
-                    max=FIRMWARE_POWER_LIMIT,
-                    step=1,
-                    unit_of_measurement="W",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            vol.Coerce(int),
-        ),
-        vol.Required(CONF_PASSIVE_KEEP_ALIVE): BooleanSelector(),
-    }
-)
 
 
 class MarstekOptionsFlow(OptionsFlow):
@@ -347,15 +266,7 @@ class MarstekOptionsFlow(OptionsFlow):
                 self.hass.config_entries.async_update_entry(entry, options=options)
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
             return self.async_create_entry(data=options)
-        current = {
-            CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
-            CONF_REQUEST_GAP: DEFAULT_REQUEST_GAP,
-            CONF_POLL_GROUPS: [str(group) for group in DEFAULT_POLL_GROUPS],
-            CONF_UNAVAILABLE_AFTER: DEFAULT_UNAVAILABLE_AFTER,
-            CONF_POWER_LIMIT: FIRMWARE_POWER_LIMIT,
-            CONF_PASSIVE_KEEP_ALIVE: DEFAULT_PASSIVE_KEEP_ALIVE,
-            **entry.options,
-        }
+        current = MarstekOptions.from_entry(entry).form_values()
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, current),

@@ -7,7 +7,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
-from .pymarstek_venus.const import DEFAULT_PORT, DEFAULT_REQUEST_GAP, MIN_REQUEST_GAP
+from .pymarstek_venus import DEFAULT_PORT, DEFAULT_REQUEST_GAP, MIN_REQUEST_GAP
 
 DOMAIN: Final = "marstek_venus"
 LOGGER = logging.getLogger(__package__)
@@ -95,12 +95,6 @@ CONF_PASSIVE_KEEP_ALIVE: Final = "passive_keep_alive"
 MIN_POWER_LIMIT: Final = 100
 DEFAULT_PASSIVE_KEEP_ALIVE: Final = False
 
-# After a passive write, ES.GetMode is read up to this many times, this far apart (plus the
-# request gap), to see the AC power reach the target (within pymarstek_venus.writes.power_tolerance);
-# the vendor's own check allows 8 reads over about 40 s. If it does not, the command is sent
-# once more.
-PASSIVE_CONFIRM_READS: Final = 5
-PASSIVE_CONFIRM_INTERVAL: Final = 2.0
 # Keep-alive: re-send this long before the countdown ends (10 % of it, 10..120 s, and never
 # more than half of it), and retry this soon after a keep-alive that failed.
 KEEP_ALIVE_MIN_LEAD: Final = 10

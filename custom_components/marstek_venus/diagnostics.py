@@ -39,7 +39,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the redacted state of one battery."""
     coordinator = entry.runtime_data
-    client = coordinator.client
+    client, control = coordinator.client, coordinator.control
     stats = client.stats
     data = coordinator.data
     return async_redact_data(
@@ -50,13 +50,13 @@ async def async_get_config_entry_diagnostics(
                 "data": dict(entry.data),
                 "options": dict(entry.options),
             },
-            "profile": asdict(coordinator.profile),
+            "profile": coordinator.profile.as_dict(),
             "polling": {
                 "online": data.online,
-                "failed_cycles": coordinator.failed_cycles,
-                "readable_groups": sorted(coordinator.readable_groups()),
+                "failed_cycles": coordinator.plan.failed_cycles,
+                "readable_groups": sorted(coordinator.plan.readable(coordinator.profile)),
                 "wanted_groups": sorted(coordinator.wanted_groups()),
-                "unsupported_groups": sorted(coordinator.unsupported),
+                "unsupported_groups": sorted(coordinator.plan.unsupported),
                 "last_success": data.last_success,
                 "fetched": {str(group): at for group, at in sorted(data.fetched.items())},
             },
@@ -77,12 +77,12 @@ async def async_get_config_entry_diagnostics(
             "statistics": {**asdict(stats), "average_latency": stats.average_latency},
             "control": {
                 # What the integration wrote (the battery cannot report it back).
-                "stored": coordinator.settings.as_dict(),
-                "power_limit": asdict(coordinator.power_limit),  # W, charge and discharge
-                "passive_keep_alive": coordinator.keep_alive,
-                "passive_ends_at": coordinator.passive.ends_at,
-                "passive_keep_alive_at": coordinator.passive.keep_alive_at,
-                "passive_last_ac_power": coordinator.passive.last_ac_power,
+                "stored": control.settings.as_dict(),
+                "power_limit": asdict(control.power_limit),  # W, charge and discharge
+                "passive_keep_alive": control.passive.keep_alive,
+                "passive_ends_at": control.passive.ends_at,
+                "passive_keep_alive_at": control.passive.keep_alive_at,
+                "passive_last_ac_power": control.passive.last_ac_power,
             },
         },
         TO_REDACT,

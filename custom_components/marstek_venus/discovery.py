@@ -24,9 +24,7 @@ from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.device_registry import format_mac
 
 from .const import DEFAULT_PORT, DISCOVERY_TIMEOUT, DOMAIN, LOGGER
-from .pymarstek_venus.discovery import discover
-from .pymarstek_venus.errors import MarstekError
-from .pymarstek_venus.models import DeviceInfo
+from .pymarstek_venus import DeviceInfo, MarstekError, discover
 
 CONF_BLE_MAC = "ble_mac"
 CONF_MODEL = "model"

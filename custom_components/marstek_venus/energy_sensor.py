@@ -23,9 +23,14 @@ from homeassistant.helpers.restore_state import (
 from .const import LOGGER, Group
 from .coordinator import MarstekData, MarstekDataUpdateCoordinator
 from .energy import EnergyTotal
-from .entity import MarstekEntity
-from .pymarstek_venus.decode import battery_power_from_mode
-from .pymarstek_venus.profiles import NO_PV_FAMILIES, PV_FAMILIES, FirmwareProfile
+from .entity import MarstekEntity, MarstekEntityDescription
+from .pymarstek_venus import (
+    NO_PV_FAMILIES,
+    PV_FAMILIES,
+    EnergySystemStatus,
+    FirmwareProfile,
+    MeterStatus,
+)
 
 # The most each flow can physically be, for rejecting impossible counter jumps (W). The
 # battery inverter is limited to 2500 W; PV inputs to 4 x about 600 W; a house connection
@@ -36,42 +41,22 @@ GRID_MAX_POWER = 50000.0
 
 
 @dataclass(frozen=True, kw_only=True)
-class MarstekEnergySensorEntityDescription(SensorEntityDescription):
+class MarstekEnergySensorEntityDescription(SensorEntityDescription, MarstekEntityDescription):
     """An energy total from a device counter (Wh), or from integrating a power (W)."""
 
     device_class: SensorDeviceClass = SensorDeviceClass.ENERGY
     native_unit_of_measurement: str = UnitOfEnergy.KILO_WATT_HOUR
     state_class: SensorStateClass = SensorStateClass.TOTAL_INCREASING
     suggested_display_precision: int = 2
-    groups: tuple[Group, ...]
     counter_fn: Callable[[MarstekData], float | None]
     power_fn: Callable[[MarstekData], float | None]
     max_power: float
-    has_fn: Callable[[MarstekDataUpdateCoordinator], bool]
     # Wh per raw counter unit: the counter's resolution, for telling a stalled counter from a
     # coarse one.
     counter_step_fn: Callable[[FirmwareProfile], float]
     # The firmware sends this counter as a constant 0 (the decoder drops it): the total is
     # integrated from the start, and the log says why.
     known_zero_fn: Callable[[FirmwareProfile], bool] = lambda _: False
-
-
-def _import_power(data: MarstekData) -> float | None:
-    meter = data.grid_meter
-    return meter.total_power if meter is not None else None
-
-
-def _export_power(data: MarstekData) -> float | None:
-    meter = data.grid_meter
-    if meter is None or meter.total_power is None:
-        return None
-    return -meter.total_power
-
-
-def _pv_power(data: MarstekData) -> float | None:
-    if data.pv is not None:
-        return data.pv.total_power
-    return data.es.pv_power if data.es is not None else None
 
 
 def _battery_side(data: MarstekData, ac_counter: float | None) -> float | None:
@@ -84,84 +69,79 @@ def _battery_side(data: MarstekData, ac_counter: float | None) -> float | None:
     return None if data.device.family in PV_FAMILIES else ac_counter
 
 
-def battery_power(data: MarstekData) -> float | None:
-    """W, + discharging: from ES.GetStatus, else from ES.GetMode's AC balance.
+def has_battery_power(coordinator: MarstekDataUpdateCoordinator) -> bool:
+    """ES.GetStatus is read, or ES.GetMode alone tells the power (a model without PV).
 
     Venus E 3.0 up to 139 never answers ES.GetStatus; on a model without PV inputs its
-    ES.GetMode still tells the battery's power (see ``battery_power_from_mode``).
+    ES.GetMode still tells the battery's power (MarstekData.battery_power).
     """
-    if data.es is not None:
-        return data.es.battery_power
-    if data.mode is None:
-        return None
-    return battery_power_from_mode(data.mode, data.device.family)
-
-
-def has_battery_power(coordinator: MarstekDataUpdateCoordinator) -> bool:
-    """ES.GetStatus is read, or ES.GetMode alone tells the power (a model without PV)."""
     return coordinator.reads(Group.ES) or coordinator.device.family in NO_PV_FAMILIES
 
 
-def _charge_power(data: MarstekData) -> float | None:
-    power = battery_power(data)
-    return None if power is None else -power
+def _signed(
+    power: Callable[[MarstekData], float | None], sign: float
+) -> Callable[[MarstekData], float | None]:
+    """The flow one total counts: ``power`` as it is (1) or reversed (-1)."""
+
+    def value(data: MarstekData) -> float | None:
+        watts = power(data)
+        return None if watts is None else sign * watts
+
+    return value
+
+
+def _grid_energy(
+    key: str, counter: Callable[[MeterStatus], float | None], sign: float
+) -> MarstekEnergySensorEntityDescription:
+    """Energy imported (``sign`` 1) or exported (-1) through the CT (grid power: + imports)."""
+    return MarstekEnergySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        groups=(Group.METER, Group.MODE),
+        counter_fn=lambda data: counter(meter) if (meter := data.grid_meter) else None,
+        power_fn=_signed(
+            lambda data: meter.total_power if (meter := data.grid_meter) else None, sign
+        ),
+        max_power=GRID_MAX_POWER,
+        has_fn=lambda coordinator: coordinator.has_grid_meter,
+        counter_step_fn=lambda profile: profile.meter_energy_scale,
+        known_zero_fn=lambda profile: not profile.meter_energy_valid,
+    )
+
+
+def _battery_energy(
+    key: str, counter: Callable[[EnergySystemStatus], float | None], sign: float
+) -> MarstekEnergySensorEntityDescription:
+    """Energy into (``sign`` -1) or out of (1) the battery (battery power: + discharges)."""
+    return MarstekEnergySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        groups=(Group.ES, Group.MODE),
+        counter_fn=lambda data: _battery_side(data, counter(data.es) if data.es else None),
+        power_fn=_signed(lambda data: data.battery_power, sign),
+        max_power=BATTERY_MAX_POWER,
+        has_fn=has_battery_power,
+        counter_step_fn=lambda profile: profile.grid_energy_scale,
+    )
 
 
 ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
-    MarstekEnergySensorEntityDescription(
-        key="grid_import_energy",
-        translation_key="grid_import_energy",
-        groups=(Group.METER, Group.MODE),
-        counter_fn=lambda data: data.grid_meter.import_energy if data.grid_meter else None,
-        power_fn=_import_power,
-        max_power=GRID_MAX_POWER,
-        has_fn=lambda coordinator: coordinator.has_grid_meter,
-        counter_step_fn=lambda profile: profile.meter_energy_scale,
-        known_zero_fn=lambda profile: not profile.meter_energy_valid,
-    ),
-    MarstekEnergySensorEntityDescription(
-        key="grid_export_energy",
-        translation_key="grid_export_energy",
-        groups=(Group.METER, Group.MODE),
-        counter_fn=lambda data: data.grid_meter.export_energy if data.grid_meter else None,
-        power_fn=_export_power,
-        max_power=GRID_MAX_POWER,
-        has_fn=lambda coordinator: coordinator.has_grid_meter,
-        counter_step_fn=lambda profile: profile.meter_energy_scale,
-        known_zero_fn=lambda profile: not profile.meter_energy_valid,
-    ),
+    _grid_energy("grid_import_energy", lambda meter: meter.import_energy, 1),
+    _grid_energy("grid_export_energy", lambda meter: meter.export_energy, -1),
     MarstekEnergySensorEntityDescription(
         key="pv_energy",
         translation_key="pv_energy",
         groups=(Group.ES, Group.PV),
         counter_fn=lambda data: data.es.pv_energy if data.es else None,
-        power_fn=_pv_power,
+        power_fn=lambda data: data.pv_power,
         max_power=PV_MAX_POWER,
         has_fn=lambda coordinator: coordinator.profile.has_pv,
         counter_step_fn=lambda profile: profile.pv_energy_scale,
         known_zero_fn=lambda profile: not profile.es_pv_valid,
     ),
-    MarstekEnergySensorEntityDescription(
-        key="battery_charged_energy",
-        translation_key="battery_charged_energy",
-        groups=(Group.ES, Group.MODE),
-        # Energy taken in at the AC port (what the Energy panel calls "energy going in").
-        counter_fn=lambda data: _battery_side(data, data.es.ac_input_energy if data.es else None),
-        power_fn=_charge_power,
-        max_power=BATTERY_MAX_POWER,
-        has_fn=has_battery_power,
-        counter_step_fn=lambda profile: profile.grid_energy_scale,
-    ),
-    MarstekEnergySensorEntityDescription(
-        key="battery_discharged_energy",
-        translation_key="battery_discharged_energy",
-        groups=(Group.ES, Group.MODE),
-        counter_fn=lambda data: _battery_side(data, data.es.ac_output_energy if data.es else None),
-        power_fn=battery_power,
-        max_power=BATTERY_MAX_POWER,
-        has_fn=has_battery_power,
-        counter_step_fn=lambda profile: profile.grid_energy_scale,
-    ),
+    # Energy taken in at the AC port (what the Energy panel calls "energy going in").
+    _battery_energy("battery_charged_energy", lambda es: es.ac_input_energy, -1),
+    _battery_energy("battery_discharged_energy", lambda es: es.ac_output_energy, 1),
 )
 
 
@@ -176,7 +156,7 @@ class MarstekEnergySensor(MarstekEntity, SensorEntity, RestoreEntity):
         description: MarstekEnergySensorEntityDescription,
     ) -> None:
         """Start with an empty total; the restored one arrives in async_added_to_hass."""
-        super().__init__(coordinator, description, description.groups)
+        super().__init__(coordinator, description)
         self._total = EnergyTotal(
             name=f"{coordinator.device.ble_mac} {description.key}",
             max_power=description.max_power,

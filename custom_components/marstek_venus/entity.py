@@ -1,8 +1,9 @@
-"""Base entity of the Marstek Venus integration."""
+"""Base entity of the Marstek Venus integration, and what every entity description adds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 from homeassistant.helpers.device_registry import (
     CONNECTION_NETWORK_MAC,
@@ -12,10 +13,10 @@ from homeassistant.helpers.device_registry import (
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DEFAULT_ENABLED_PERIODS, DOMAIN, Group
+from .const import DOMAIN, Group
+from .control import MarstekControl
 from .coordinator import MarstekDataUpdateCoordinator
-from .pymarstek_venus.models import Family
-from .pymarstek_venus.profiles import family_from_model
+from .pymarstek_venus import Family, family_from_model
 
 MANUFACTURER = "Marstek"
 
@@ -45,28 +46,49 @@ def default_name(model: str, ble_mac: str) -> str:
     return f"{MANUFACTURER} {model_name(model)} {ble_mac[-4:].upper()}"
 
 
+# The platforms' ``*_fn`` callables: a reader takes the coordinator (its snapshot, or what Home
+# Assistant keeps in ``coordinator.control``), a writer the one write path (control.py).
+type Reader[T] = Callable[[MarstekDataUpdateCoordinator], T | None]
+type Writer[T] = Callable[[MarstekControl, T], Awaitable[None]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarstekEntityDescription(EntityDescription):
+    """What every description of this integration adds to Home Assistant's.
+
+    The platforms' descriptions combine this with their own (``SensorEntityDescription``
+    and so on).
+    """
+
+    # The method groups the entity reads. The coordinator collects the groups of every
+    # subscribed (so: enabled) entity and does not send requests that nobody needs.
+    groups: tuple[Group, ...] = ()
+    # The schedule period (0-based) of a period entity: "Period 3 start" and so on.
+    slot: int | None = None
+    # Schedule periods, depth of discharge, panel LED and BLE advertising have no read method
+    # in the Open API: their entities show what the integration last wrote, with
+    # ``assumed_state`` set, which also makes the frontend offer both "on" and "off" for
+    # switches (the app could have changed the battery without Home Assistant knowing).
+    stored: bool = False
+    # Whether this battery gets the entity (its firmware, the options).
+    has_fn: Callable[[MarstekDataUpdateCoordinator], bool] = lambda _: True
+
+
 class MarstekEntity(CoordinatorEntity[MarstekDataUpdateCoordinator]):
-    """An entity of one battery; it listens for the method groups it reads."""
+    """An entity of one battery, set up from its description; it listens for its groups."""
 
     _attr_has_entity_name = True
+    entity_description: MarstekEntityDescription
 
     def __init__(
-        self,
-        coordinator: MarstekDataUpdateCoordinator,
-        description: EntityDescription,
-        groups: Iterable[Group],
+        self, coordinator: MarstekDataUpdateCoordinator, description: MarstekEntityDescription
     ) -> None:
-        """Set the unique id and device, and subscribe with the groups this entity reads.
-
-        The coordinator collects the groups of every subscribed (so: enabled) entity and
-        does not send requests that nobody needs.
-        """
-        super().__init__(coordinator, context=frozenset(groups))
+        """Set the unique id and device, and subscribe with the groups the entity reads."""
+        super().__init__(coordinator, context=frozenset(description.groups))
         self.entity_description = description
-        slot: int | None = getattr(description, "slot", None)
-        if slot is not None:
-            # One entity per schedule period: "Period 3 start" and so on.
-            self._attr_translation_placeholders = {"period": str(slot + 1)}
+        self._attr_assumed_state = description.stored
+        if description.slot is not None:
+            self._attr_translation_placeholders = {"period": str(description.slot + 1)}
         device = coordinator.device
         self._attr_unique_id = f"{device.ble_mac}_{description.key}"
         self._attr_device_info = DeviceInfo(
@@ -87,23 +109,19 @@ class MarstekEntity(CoordinatorEntity[MarstekDataUpdateCoordinator]):
         return super().available and self.coordinator.data.online
 
 
-class MarstekStoredEntity(MarstekEntity):
-    """Shows what the integration last wrote: the battery cannot report it back.
-
-    Schedule periods, depth of discharge, panel LED and BLE advertising have no read method
-    in the Open API. These entities show the stored value with ``assumed_state`` set, which
-    also makes the frontend offer both "on" and "off" for switches (the battery could have
-    been changed by the app without Home Assistant knowing). They read no method group.
-    """
-
-    _attr_assumed_state = True
-
-
-def period_slots(coordinator: MarstekDataUpdateCoordinator) -> range:
-    """The schedule slots of this model (0-based)."""
-    return range(coordinator.profile.manual_slots)
+def described[DescriptionT: MarstekEntityDescription, EntityT: MarstekEntity](
+    coordinator: MarstekDataUpdateCoordinator,
+    entity_class: Callable[[MarstekDataUpdateCoordinator, DescriptionT], EntityT],
+    descriptions: Iterable[DescriptionT],
+) -> list[EntityT]:
+    """One entity per description that this battery has (see ``has_fn``)."""
+    return [
+        entity_class(coordinator, description)
+        for description in descriptions
+        if description.has_fn(coordinator)
+    ]
 
 
-def period_enabled_default(slot: int) -> bool:
-    """Entities of the first few periods are enabled; the rest keep the device page tidy."""
-    return slot < DEFAULT_ENABLED_PERIODS
+def reads(*groups: Group) -> Callable[[MarstekDataUpdateCoordinator], bool]:
+    """A ``has_fn``: the battery answers any of ``groups`` and the options let us read it."""
+    return lambda coordinator: coordinator.reads(*groups)

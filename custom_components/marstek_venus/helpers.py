@@ -1,21 +1,33 @@
-"""How commands reach the battery: write gate, error translation, refresh."""
+"""Shared by the write path and the watchers: error translation and device-trigger events."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import wraps
-from typing import Any, Concatenate
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN
-from .entity import MarstekEntity
-from .pymarstek_venus.errors import (
+from .const import DOMAIN, EVENT_MARSTEK, LOGGER, Trigger
+from .pymarstek_venus import (
     MarstekError,
     MarstekMethodNotSupportedError,
+    MarstekPassiveNotFollowedError,
     MarstekValidationError,
     MarstekWriteError,
+)
+
+# Library error -> the Home Assistant error and translation key it becomes; the first match
+# wins, so subclasses come before their base. Bad input is the caller's to fix
+# (ServiceValidationError); everything else is the battery's answer or its silence.
+TRANSLATED_ERRORS: tuple[tuple[type[MarstekError], type[HomeAssistantError], str], ...] = (
+    (MarstekValidationError, ServiceValidationError, "invalid_command"),
+    (MarstekMethodNotSupportedError, HomeAssistantError, "not_supported"),
+    (MarstekWriteError, HomeAssistantError, "write_not_confirmed"),
+    (MarstekError, HomeAssistantError, "communication_error"),
 )
 
 
@@ -24,48 +36,33 @@ def translate_errors() -> Iterator[None]:
     """Turn library errors into translated Home Assistant errors (entities and actions)."""
     try:
         yield
-    except MarstekValidationError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_command",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except MarstekMethodNotSupportedError as err:
+    except MarstekPassiveNotFollowedError as err:
+        # Acknowledged, even sent twice, but the AC power did not reach the target.
+        actual = "?" if err.actual is None else f"{err.actual:.0f}"
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="not_supported",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except MarstekWriteError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="write_not_confirmed",
-            translation_placeholders={"error": str(err)},
+            translation_key="passive_not_confirmed",
+            translation_placeholders={"power": str(err.power), "actual": actual},
         ) from err
     except MarstekError as err:
-        raise HomeAssistantError(
+        error, key = next(
+            (error, key) for kind, error, key in TRANSLATED_ERRORS if isinstance(err, kind)
+        )
+        raise error(
             translation_domain=DOMAIN,
-            translation_key="communication_error",
+            translation_key=key,
             translation_placeholders={"error": str(err)},
         ) from err
 
 
-def marstek_command[EntityT: MarstekEntity, **P](
-    func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, Any]],
-) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
-    """Run a command, translate library errors, then refresh the battery's data.
-
-    The command itself must go through the coordinator's write gate (the coordinator's
-    ``async_set_*`` methods do): that is what pauses polling while the write is verified.
-    """
-
-    @wraps(func)
-    async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            with translate_errors():
-                await func(self, *args, **kwargs)
-        finally:
-            # Show what the battery does now, whether or not it took the command.
-            await self.coordinator.async_request_refresh()
-
-    return handler
+@callback
+def async_fire_trigger(
+    hass: HomeAssistant, entry: ConfigEntry[Any], host: str, trigger: Trigger, **extra: str
+) -> None:
+    """Fire the bus event behind a device trigger of the entry's battery."""
+    registry = dr.async_get(hass)
+    devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
+    if not devices:
+        return  # still setting up: there is no device to trigger on yet
+    LOGGER.debug("Marstek battery at %s: %s %s", host, trigger, extra)
+    hass.bus.async_fire(EVENT_MARSTEK, {"device_id": devices[0].id, "type": str(trigger), **extra})

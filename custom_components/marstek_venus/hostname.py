@@ -14,17 +14,13 @@ import asyncio
 import ipaddress
 import re
 import socket
-from typing import TYPE_CHECKING
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 
 from .const import LOGGER
-from .pymarstek_venus.errors import MarstekInvalidHostError
-from .pymarstek_venus.transport import validate_host
-
-if TYPE_CHECKING:  # the coordinator imports this module
-    from .coordinator import MarstekConfigEntry
-    from .pymarstek_venus.client import MarstekClient
+from .pymarstek_venus import MarstekClient, MarstekInvalidHostError, validate_host
 
 # RFC 1123 labels; underscores too, which local DNS servers hand out for Windows-style names.
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
@@ -80,7 +76,7 @@ async def async_resolve_host(host: str) -> str:
     raise HostNotFoundError(f"{host} has no usable IPv4 address")
 
 
-async def async_follow_host_name(entry: MarstekConfigEntry, client: MarstekClient) -> bool:
+async def async_follow_host_name(entry: ConfigEntry[Any], client: MarstekClient) -> bool:
     """If the entry stores a name, resolve it again and move the client; True if it moved.
 
     Called when the battery stopped answering. A name that does not resolve right now keeps

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .pymarstek_venus.const import Mode
-from .pymarstek_venus.models import ManualPeriod
-from .pymarstek_venus.profiles import FirmwareProfile
+from .pymarstek_venus import FirmwareProfile, ManualPeriod, Mode
 from .schedule import cleared_period
 
 # Select options, in the order the select shows them; values are the translation keys.

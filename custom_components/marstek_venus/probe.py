@@ -16,18 +16,20 @@ import asyncio
 from .const import LOGGER
 from .hostname import HostNotFoundError, async_resolve_host
 from .neighbours import neighbour_presence
-from .pymarstek_venus import reachability
-from .pymarstek_venus.client import MarstekClient
-from .pymarstek_venus.decode import decode_device
-from .pymarstek_venus.errors import (
+from .pymarstek_venus import (
+    DeviceInfo,
+    MarstekClient,
     MarstekConnectionError,
     MarstekDecodeError,
     MarstekError,
     MarstekInvalidHostError,
     MarstekPortInUseError,
+    PresenceLookup,
+    Reachability,
+    Verdict,
+    decode_device,
+    probe as probe_reachability,
 )
-from .pymarstek_venus.models import DeviceInfo
-from .pymarstek_venus.reachability import PresenceLookup, Verdict
 
 # Form errors (config.error.*) for what the probe found.
 _ERRORS = {
@@ -53,14 +55,14 @@ async def async_probe(
     except HostNotFoundError:
         return None, "cannot_resolve"
     try:
-        found = await reachability.probe(address, port, presence=presence)
+        found = await probe_reachability(address, port, presence=presence)
     except MarstekPortInUseError:
         # The battery answers to its API port, so we must bind that port ourselves; another
         # program on this host (the Daikin integration uses 30000 too) holds it.
         return None, "port_in_use"
     except MarstekError as err:
         LOGGER.debug("Reachability probe of %s:%s failed: %s", address, port, err)
-        found = reachability.Reachability(Verdict.UNKNOWN)
+        found = Reachability(Verdict.UNKNOWN)
     if (error := _ERRORS.get(found.verdict)) is not None:
         return None, error
     if found.reply is not None:

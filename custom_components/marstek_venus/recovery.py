@@ -22,11 +22,11 @@ The first answer ends it: a battery the scan found at another address is followe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import CALLBACK_TYPE, callback
@@ -35,11 +35,9 @@ from homeassistant.helpers.event import async_call_later
 from .const import LOGGER
 from .discovery import async_find_device, log_moved
 from .hostname import async_follow_host_name, is_host_name
-from .pymarstek_venus.errors import MarstekConnectionError, MarstekError
-from .pymarstek_venus.models import DeviceInfo
-
-if TYPE_CHECKING:
-    from .coordinator import MarstekDataUpdateCoordinator
+from .identity import BatteryIdentity
+from .pymarstek_venus import DeviceInfo, MarstekConnectionError, MarstekError
+from .runtime import MarstekRuntime
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +56,17 @@ class Recovery:
     """Watches one silent battery until it answers; owned by its coordinator."""
 
     def __init__(
-        self, coordinator: MarstekDataUpdateCoordinator, timing: RecoveryTiming | None = None
+        self,
+        coordinator: MarstekRuntime,
+        identity: BatteryIdentity,
+        *,
+        still_silent: Callable[[], Awaitable[None]],
+        timing: RecoveryTiming | None = None,
     ) -> None:
-        """Idle until ``start``."""
+        """Idle until ``start``; ``still_silent``: a probe went unanswered."""
         self._coordinator = coordinator
+        self._identity = identity
+        self._still_silent = still_silent
         self.timing = timing or RecoveryTiming()
         self.active = False
         self._probe_step = 0
@@ -141,7 +146,7 @@ class Recovery:
         try:
             device: DeviceInfo | None = await coordinator.client.get_device(single=True)
         except MarstekConnectionError:
-            await coordinator.async_still_silent()
+            await self._still_silent()
             return
         except MarstekError:
             device = None  # an error reply ("busy"): it is listening again
@@ -167,8 +172,14 @@ class Recovery:
         await self._async_answered(device)
 
     async def _async_answered(self, device: DeviceInfo | None) -> None:
+        """The battery answered (with its GetDevice answer, if it sent one): poll at once."""
         if not self.active:
             return
-        if not await self._coordinator.async_resume(device):
-            # Another battery answers at our address (DHCP gave it ours): keep looking.
-            LOGGER.debug("Another battery answers at %s", self._coordinator.client.host)
+        if device is not None:
+            if not self._identity.is_ours(device):
+                # Another battery answers at our address (DHCP gave it ours): keep looking.
+                LOGGER.debug("Another battery answers at %s", self._coordinator.client.host)
+                return
+            self._identity.accept(device)
+        self.stop()
+        await self._coordinator.async_refresh()

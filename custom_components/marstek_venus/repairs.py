@@ -16,7 +16,6 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN, LOGGER
 from .coordinator import MarstekConfigEntry
-from .helpers import translate_errors
 
 
 class SettingsResetRepairFlow(RepairsFlow):
@@ -45,17 +44,14 @@ class SettingsResetRepairFlow(RepairsFlow):
                 data_schema=vol.Schema({}),
                 description_placeholders={**placeholders, "name": entry.title},
             )
-        coordinator = entry.runtime_data
         try:
-            with translate_errors():
-                await coordinator.async_reapply()
+            # The write path translates library errors and refreshes afterwards.
+            await entry.runtime_data.control.async_reapply()
         except HomeAssistantError as err:
             LOGGER.warning("Re-applying the stored settings to %s failed: %s", entry.title, err)
             return self.async_abort(
                 reason="reapply_failed", description_placeholders={"error": str(err)}
             )
-        finally:
-            await coordinator.async_request_refresh()
         return self.async_create_entry(data={})
 
 

@@ -22,20 +22,10 @@ from datetime import time
 from homeassistant.exceptions import ServiceValidationError
 
 from .const import DOMAIN
-from .pymarstek_venus.commands import format_time
-from .pymarstek_venus.models import ALL_DAYS, ManualPeriod, Weekday
-from .pymarstek_venus.profiles import PowerLimits
+from .pymarstek_venus import ALL_DAYS, ManualPeriod, PowerLimits, Weekday, format_time
 
-# Weekday names used by the actions (bit 0 = Monday, as the firmware's week_set).
-WEEKDAY_NAMES: dict[str, Weekday] = {
-    "mon": Weekday.MON,
-    "tue": Weekday.TUE,
-    "wed": Weekday.WED,
-    "thu": Weekday.THU,
-    "fri": Weekday.FRI,
-    "sat": Weekday.SAT,
-    "sun": Weekday.SUN,
-}
+# Weekday names used by the actions, "mon" to "sun" (bit 0 = Monday, as the firmware's week_set).
+WEEKDAY_NAMES: dict[str, Weekday] = {str(day.name).lower(): day for day in Weekday}
 
 WORKING_DAYS = Weekday.MON | Weekday.TUE | Weekday.WED | Weekday.THU | Weekday.FRI
 WEEKEND = Weekday.SAT | Weekday.SUN

@@ -23,38 +23,62 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from homeassistant.exceptions import HomeAssistantError
 
 from .const import DOMAIN
 from .modes import switch_period
-from .pymarstek_venus.const import Mode
-from .pymarstek_venus.errors import MarstekError
-from .pymarstek_venus.models import ManualPeriod
+from .pymarstek_venus import ManualPeriod, MarstekError, Mode, PowerLimits
+from .runtime import MarstekRuntime
 from .schedule import blank_period, validate_period
+from .store import StoredState
 
-if TYPE_CHECKING:
-    from .coordinator import MarstekDataUpdateCoordinator
+
+class ScheduleOwner(Protocol):
+    """What the schedule uses of its owner (control.py), which holds the device lock."""
+
+    @property
+    def runtime(self) -> MarstekRuntime:
+        """The battery's coordinator."""
+
+    @property
+    def settings(self) -> StoredState:
+        """What the integration wrote."""
+
+    @property
+    def power_limit(self) -> PowerLimits:
+        """Passive and manual power bounds."""
+
+    async def async_saved(self) -> None:
+        """Store the settings and let the entities show them."""
 
 
 class ScheduleWriter:
-    """The manual schedule of one battery: shown, pending and written periods."""
+    """The manual schedule of one battery: shown, pending and written periods.
 
-    def __init__(self, coordinator: MarstekDataUpdateCoordinator) -> None:
+    The writes run inside control.py's write path (device lock held, errors translated,
+    refresh after).
+    """
+
+    def __init__(self, owner: ScheduleOwner) -> None:
         """Nothing is pending until an edit is kept back."""
-        self._coordinator = coordinator
+        self._owner = owner
 
     def period(self, slot: int) -> ManualPeriod | None:
         """What the entities show: the pending edit, else what was written (None: neither)."""
-        settings = self._coordinator.settings
+        settings = self._owner.settings
         pending = settings.pending.get(slot)
         return pending if pending is not None else settings.periods.get(slot)
 
     def pending_slots(self) -> list[int]:
         """Slots with an edit the battery has not taken yet (of this model's slots)."""
-        count = self._coordinator.profile.manual_slots
-        return sorted(slot for slot in self._coordinator.settings.pending if slot < count)
+        count = self._owner.runtime.profile.manual_slots
+        return sorted(slot for slot in self._owner.settings.pending if slot < count)
+
+    def _validate(self, period: ManualPeriod) -> None:
+        owner = self._owner
+        validate_period(period, owner.runtime.profile.manual_slots, owner.power_limit)
 
     def check_pending(self, replaced: Iterable[int] = ()) -> None:
         """Raise a translated error for a pending edit that may no longer be written.
@@ -62,61 +86,54 @@ class ScheduleWriter:
         Pending edits were checked when they were made; a lower power limit since then can
         make one invalid. Checked before anything is sent; ``replaced`` slots are skipped.
         """
-        coordinator = self._coordinator
-        pending = coordinator.settings.pending
+        pending = self._owner.settings.pending
         skip = set(replaced)
         for slot in self.pending_slots():
             if slot not in skip:
-                validate_period(
-                    pending[slot], coordinator.profile.manual_slots, coordinator.power_limit
-                )
+                self._validate(pending[slot])
 
     def stage(self, periods: Sequence[ManualPeriod]) -> None:
         """Take an action's periods as pending, once they and what is pending are valid."""
-        coordinator = self._coordinator
         for period in periods:
-            validate_period(period, coordinator.profile.manual_slots, coordinator.power_limit)
+            self._validate(period)
         self.check_pending(period.slot for period in periods)
-        pending = coordinator.settings.pending
+        pending = self._owner.settings.pending
         for period in periods:
             # Written even when it equals what was written: the app may have changed the slot.
             pending[period.slot] = period
 
-    async def async_edit(self, slot: int, **changes: Any) -> None:
-        """One entity's edit of one period: written now, or kept pending (module docstring)."""
-        coordinator = self._coordinator
-        settings = coordinator.settings
+    def edit(self, slot: int, **changes: Any) -> ManualPeriod | None:
+        """One entity's edit of one period, kept pending; the period to write now, if any.
+
+        It is written now only when it changes what the battery runs (module docstring).
+        """
+        settings = self._owner.settings
         period = replace(self.period(slot) or blank_period(slot), **changes)
-        validate_period(period, coordinator.profile.manual_slots, coordinator.power_limit)
+        self._validate(period)
         on_battery = settings.periods.get(slot)
         if period == on_battery:
             settings.pending.pop(slot, None)  # back to what the battery has: nothing to write
         else:
             settings.pending[slot] = period
         runs = period.enabled or (on_battery is not None and on_battery.enabled)
-        try:
-            if slot in settings.pending and runs and self._reports_manual():
-                await self._async_write_if_manual(period)
-        finally:
-            await self._async_saved()
+        return period if slot in settings.pending and runs and self._reports_manual() else None
 
-    async def async_switch_to_manual_locked(self) -> None:
-        """Switch to Manual (gate held): write every pending edit, or one known period again."""
-        coordinator = self._coordinator
-        settings = coordinator.settings
+    async def async_switch_to_manual(self) -> None:
+        """Switch to Manual: write every pending edit, or one known period again."""
+        settings = self._owner.settings
         pending = [settings.pending[slot] for slot in self.pending_slots()]
         if not pending:
-            period = switch_period(coordinator.profile, settings.periods)
-            await coordinator.client.set_manual_period(period)
+            period = switch_period(self._owner.runtime.profile, settings.periods)
+            await self._owner.runtime.client.set_manual_period(period)
             settings.periods.setdefault(period.slot, period)
             return
         try:
-            await self._async_write_locked(pending)
+            await self._async_write(pending)
         finally:
-            await self._async_saved()
+            await self._owner.async_saved()
 
     def _reports_manual(self) -> bool:
-        data = self._coordinator.data
+        data = self._owner.runtime.data
         return (
             data is not None
             and data.online
@@ -124,39 +141,29 @@ class ScheduleWriter:
             and data.mode.mode is Mode.MANUAL
         )
 
-    async def _async_write_if_manual(self, period: ManualPeriod) -> None:
-        coordinator = self._coordinator
+    async def async_write_if_manual(self, period: ManualPeriod) -> None:
+        """Write an edited period, unless the battery left Manual since the last poll."""
         try:
-            async with coordinator.gate:
-                try:
-                    status = await coordinator.client.get_mode()
-                except MarstekError as err:
-                    raise _not_written(period, err) from err
-                if status.mode is not Mode.MANUAL:
-                    return  # it left Manual since the last poll: the edit stays pending
-                await self._async_write_locked([period])
-        finally:
-            # Show what the battery does now (its mode, the power of a period now running).
-            await coordinator.async_request_refresh()
+            status = await self._owner.runtime.client.get_mode()
+        except MarstekError as err:
+            raise _not_written(period, err) from err
+        if status.mode is not Mode.MANUAL:
+            return  # it left Manual since the last poll: the edit stays pending
+        await self._async_write([period])
 
-    async def _async_write_locked(self, periods: Iterable[ManualPeriod]) -> None:
+    async def _async_write(self, periods: Iterable[ManualPeriod]) -> None:
         """Write periods one by one, each verified by the client; each one taken is stored."""
-        coordinator = self._coordinator
-        settings = coordinator.settings
+        settings = self._owner.settings
+        client = self._owner.runtime.client
         for period in periods:
             try:
-                await coordinator.client.set_manual_period(period)
+                await client.set_manual_period(period)
             except MarstekError as err:
                 raise _not_written(period, err) from err
             settings.periods[period.slot] = period
             if settings.pending.get(period.slot) == period:
                 # Not a newer edit made while this one was on its way: that one stays.
                 del settings.pending[period.slot]
-
-    async def _async_saved(self) -> None:
-        coordinator = self._coordinator
-        await coordinator.store.async_save(coordinator.settings)
-        coordinator.async_update_listeners()
 
 
 def _not_written(period: ManualPeriod, err: MarstekError) -> HomeAssistantError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
@@ -11,69 +11,52 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import Group
-from .coordinator import MarstekConfigEntry, MarstekData, MarstekDataUpdateCoordinator
-from .entity import MarstekEntity, MarstekStoredEntity, period_enabled_default, period_slots
-from .helpers import marstek_command
-from .modes import MODE_OPTIONS, OPTION_BY_MODE, mode_options
-from .pymarstek_venus.profiles import FirmwareProfile
+from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
+from .entity import MarstekEntity, MarstekEntityDescription, Reader, Writer, described
+from .modes import MODE_OPTIONS, mode_options
+from .period_entity import period_edit, period_fields, period_slots, period_value
+from .pymarstek_venus import FirmwareProfile
 from .schedule import DAY_SET_OPTIONS, day_set_of, days_for_option
 
-# Every select sends commands: one at a time (the coordinator's gate serialises them anyway).
+# Every select sends commands: one at a time (the device lock serialises them anyway).
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class MarstekSelectEntityDescription(SelectEntityDescription):
-    """A select whose options depend on the firmware."""
+class MarstekSelectEntityDescription(SelectEntityDescription, MarstekEntityDescription):
+    """A select; ``options_fn`` gives the options where they depend on the firmware."""
 
-    groups: tuple[Group, ...]
-    options_fn: Callable[[FirmwareProfile], list[str]]
-    current_fn: Callable[[MarstekData], str | None]
-    select_fn: Callable[[MarstekDataUpdateCoordinator, str], Awaitable[None]]
-
-
-def _current_mode(data: MarstekData) -> str | None:
-    # None (shown as unknown) when the firmware reports a mode we do not know.
-    if data.mode is None or data.mode.mode is None:
-        return None
-    return OPTION_BY_MODE[data.mode.mode]
+    options_fn: Callable[[FirmwareProfile], list[str]] | None = None
+    current_fn: Reader[str]
+    select_fn: Writer[str]
 
 
-SELECTS: tuple[MarstekSelectEntityDescription, ...] = (
-    MarstekSelectEntityDescription(
-        key="operating_mode",
-        translation_key="operating_mode",
-        entity_category=EntityCategory.CONFIG,
-        groups=(Group.MODE,),
-        # UPS is hidden where the firmware does not take it (HMG-50, pre-150 builds).
-        options_fn=mode_options,
-        current_fn=_current_mode,
-        select_fn=lambda coordinator, option: coordinator.async_set_mode(MODE_OPTIONS[option]),
-    ),
+MODE_SELECT = MarstekSelectEntityDescription(
+    key="operating_mode",
+    translation_key="operating_mode",
+    entity_category=EntityCategory.CONFIG,
+    groups=(Group.MODE,),
+    # UPS is hidden where the firmware does not take it (HMG-50, pre-150 builds).
+    options_fn=mode_options,
+    # Unknown when the firmware reports a mode we do not know.
+    current_fn=lambda coordinator: coordinator.data.mode_option,
+    select_fn=lambda control, option: control.async_set_mode(MODE_OPTIONS[option]),
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class MarstekPeriodDaysEntityDescription(SelectEntityDescription):
-    """The weekdays of one period, as a day set (see schedule.DAY_SETS)."""
-
-    slot: int
-
-
-def period_days(slot: int) -> MarstekPeriodDaysEntityDescription:
+def period_days(slot: int) -> MarstekSelectEntityDescription:
     """Days of one period: every day, working days, weekend, a single day, none, or custom.
 
     Seven on/off switches per period would put seventy switches on the device page for a
     choice that is nearly always one of a few sets. Other sets (Monday and Wednesday) are
-    written with the set_manual_schedule action and then show as "custom".
+    written with the set_manual_schedule action and then show as "custom", which cannot be
+    chosen (schedule.days_for_option).
     """
-    return MarstekPeriodDaysEntityDescription(
-        key=f"period_{slot + 1}_days",
-        translation_key="period_days",
-        entity_category=EntityCategory.CONFIG,
-        entity_registry_enabled_default=period_enabled_default(slot),
+    return MarstekSelectEntityDescription(
+        **period_fields(slot, "days"),
         options=DAY_SET_OPTIONS,
-        slot=slot,
+        current_fn=period_value(slot, lambda period: day_set_of(period.weekdays)),
+        select_fn=period_edit(slot, "weekdays", days_for_option),
     )
 
 
@@ -84,18 +67,12 @@ async def async_setup_entry(
 ) -> None:
     """Add the mode select and one day-set select per schedule period."""
     coordinator = entry.runtime_data
-    entities: list[SelectEntity] = [
-        MarstekSelect(coordinator, description) for description in SELECTS
-    ]
-    entities.extend(
-        MarstekPeriodDaysSelect(coordinator, period_days(slot))
-        for slot in period_slots(coordinator)
-    )
-    async_add_entities(entities)
+    descriptions = [MODE_SELECT, *(period_days(slot) for slot in period_slots(coordinator))]
+    async_add_entities(described(coordinator, MarstekSelect, descriptions))
 
 
 class MarstekSelect(MarstekEntity, SelectEntity):
-    """A select that writes through the coordinator's gate."""
+    """A select that writes through the device's one write path (control.py)."""
 
     entity_description: MarstekSelectEntityDescription
 
@@ -105,42 +82,15 @@ class MarstekSelect(MarstekEntity, SelectEntity):
         description: MarstekSelectEntityDescription,
     ) -> None:
         """Fix the options for this firmware."""
-        super().__init__(coordinator, description, description.groups)
-        self._attr_options = description.options_fn(coordinator.profile)
+        super().__init__(coordinator, description)
+        if description.options_fn is not None:
+            self._attr_options = description.options_fn(coordinator.profile)
 
     @property
     def current_option(self) -> str | None:
-        """The option the battery reports now."""
-        return self.entity_description.current_fn(self.coordinator.data)
-
-    @marstek_command
-    async def async_select_option(self, option: str) -> None:
-        """Switch the battery; the write is verified before this returns."""
-        await self.entity_description.select_fn(self.coordinator, option)
-
-
-class MarstekPeriodDaysSelect(MarstekStoredEntity, SelectEntity):
-    """The days of a schedule period as Home Assistant keeps them (written or pending)."""
-
-    entity_description: MarstekPeriodDaysEntityDescription
-
-    def __init__(
-        self,
-        coordinator: MarstekDataUpdateCoordinator,
-        description: MarstekPeriodDaysEntityDescription,
-    ) -> None:
-        """No method group: the schedule cannot be read from the battery."""
-        super().__init__(coordinator, description, ())
-        self._attr_options = list(DAY_SET_OPTIONS)
-
-    @property
-    def current_option(self) -> str | None:
-        """Unknown until the period is edited or written; a pending edit shows."""
-        period = self.coordinator.schedule.period(self.entity_description.slot)
-        return day_set_of(period.weekdays) if period is not None else None
+        """The option the battery reports now, or the stored one."""
+        return self.entity_description.current_fn(self.coordinator)
 
     async def async_select_option(self, option: str) -> None:
-        """Change this period's days ("custom" cannot be chosen); see schedule_writer.py."""
-        await self.coordinator.async_update_period(
-            self.entity_description.slot, weekdays=days_for_option(option)
-        )
+        """Switch the battery or change a period; a write is verified before this returns."""
+        await self.entity_description.select_fn(self.coordinator.control, option)

@@ -11,7 +11,7 @@ releases we support, so the target is resolved here by hand.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
@@ -23,9 +23,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .const import DOMAIN
 from .coordinator import MarstekDataUpdateCoordinator
-from .helpers import translate_errors
-from .pymarstek_venus.commands import PASSIVE_MAX_DURATION
-from .pymarstek_venus.models import ALL_DAYS, ManualPeriod
+from .pymarstek_venus import ALL_DAYS, PASSIVE_MAX_DURATION, ManualPeriod
 from .schedule import parse_days, parse_time, validate_period, validate_power
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -157,7 +155,7 @@ def _period(item: Mapping[str, Any], coordinator: MarstekDataUpdateCoordinator) 
         power=fields[ATTR_POWER],
         enabled=fields[ATTR_ENABLED],
     )
-    validate_period(period, coordinator.profile.manual_slots, coordinator.power_limit)
+    validate_period(period, coordinator.profile.manual_slots, coordinator.control.power_limit)
     return period
 
 
@@ -184,7 +182,7 @@ async def _async_set_manual_schedule(call: ServiceCall) -> None:
     slots = [period.slot for period in periods]
     if len(set(slots)) != len(slots):
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="duplicate_period")
-    await _async_command(coordinator, lambda: coordinator.async_write_periods(periods))
+    await coordinator.control.async_write_periods(periods)
 
 
 async def _async_clear_manual_schedule(call: ServiceCall) -> None:
@@ -192,7 +190,7 @@ async def _async_clear_manual_schedule(call: ServiceCall) -> None:
     coordinator = _coordinator(call.hass, data)
     numbers = data.get(ATTR_PERIODS) or range(1, coordinator.profile.manual_slots + 1)
     slots = sorted({_check_period_number(number, coordinator) for number in numbers})
-    await _async_command(coordinator, lambda: coordinator.async_clear_periods(slots))
+    await coordinator.control.async_clear_periods(slots)
 
 
 async def _async_set_passive_mode(call: ServiceCall) -> None:
@@ -200,32 +198,20 @@ async def _async_set_passive_mode(call: ServiceCall) -> None:
     coordinator = _coordinator(call.hass, data)
     power: int = data[ATTR_POWER]
     duration: int | None = data.get(ATTR_DURATION)
-    validate_power(power, coordinator.power_limit)
+    validate_power(power, coordinator.control.power_limit)
     if duration is not None and not 1 <= duration <= PASSIVE_MAX_DURATION:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="invalid_duration",
             translation_placeholders={"duration": str(duration), "max": str(PASSIVE_MAX_DURATION)},
         )
-    await _async_command(
-        coordinator, lambda: coordinator.async_set_passive(power, duration, send=True)
-    )
+    await coordinator.control.async_set_passive(power, duration, send=True)
 
 
 async def _async_request_refresh(call: ServiceCall) -> None:
     data = _validated(REFRESH_SCHEMA, call.data)
     # Debounced like every refresh request, so automations cannot flood the battery.
     await _coordinator(call.hass, data).async_request_refresh()
-
-
-async def _async_command(
-    coordinator: MarstekDataUpdateCoordinator, command: Callable[[], Awaitable[None]]
-) -> None:
-    try:
-        with translate_errors():
-            await command()
-    finally:
-        await coordinator.async_request_refresh()
 
 
 @callback

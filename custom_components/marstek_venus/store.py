@@ -23,9 +23,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DEFAULT_PASSIVE_DURATION, DEFAULT_PASSIVE_POWER, DOMAIN, LOGGER, STORAGE_VERSION
-from .pymarstek_venus.commands import format_time
-from .pymarstek_venus.const import Mode
-from .pymarstek_venus.models import ManualPeriod, Weekday
+from .pymarstek_venus import ManualPeriod, Mode, Weekday, format_time
 
 
 @dataclass(slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,59 +10,59 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
-from .entity import MarstekStoredEntity, period_enabled_default, period_slots
-from .helpers import marstek_command
+from .coordinator import MarstekConfigEntry
+from .entity import MarstekEntity, MarstekEntityDescription, Reader, Writer, described
+from .period_entity import period_edit, period_fields, period_slots, period_value
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class MarstekSwitchEntityDescription(SwitchEntityDescription):
+class MarstekSwitchEntityDescription(SwitchEntityDescription, MarstekEntityDescription):
     """A switch for something the battery cannot report: the stored value is shown."""
 
-    is_on_fn: Callable[[MarstekDataUpdateCoordinator], bool | None]
-    set_fn: Callable[[MarstekDataUpdateCoordinator, bool], Awaitable[None]]
-    slot: int | None = None
+    stored: bool = True
+    is_on_fn: Reader[bool]
+    set_fn: Writer[bool]
+
+
+def _setting(
+    key: str,
+    is_on_fn: Reader[bool],
+    set_fn: Writer[bool],
+) -> MarstekSwitchEntityDescription:
+    """A device setting: only firmware that takes DOD.SET, Led.Ctrl and Ble.Adv has them."""
+    return MarstekSwitchEntityDescription(
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.CONFIG,
+        is_on_fn=is_on_fn,
+        set_fn=set_fn,
+        has_fn=lambda coordinator: coordinator.profile.supports_settings,
+    )
 
 
 SETTING_SWITCHES: tuple[MarstekSwitchEntityDescription, ...] = (
-    MarstekSwitchEntityDescription(
-        key="panel_led",
-        translation_key="panel_led",
-        entity_category=EntityCategory.CONFIG,
-        is_on_fn=lambda coordinator: coordinator.settings.led,
-        set_fn=lambda coordinator, on: coordinator.async_set_led(on),
+    _setting(
+        "panel_led",
+        lambda coordinator: coordinator.control.settings.led,
+        lambda control, on: control.async_set_led(on),
     ),
     # The library sends the firmware's polarity (1 = advertising on), not the PDF's.
-    MarstekSwitchEntityDescription(
-        key="ble_advertising",
-        translation_key="ble_advertising",
-        entity_category=EntityCategory.CONFIG,
-        is_on_fn=lambda coordinator: coordinator.settings.ble_advertising,
-        set_fn=lambda coordinator, on: coordinator.async_set_ble_advertising(on),
+    _setting(
+        "ble_advertising",
+        lambda coordinator: coordinator.control.settings.ble_advertising,
+        lambda control, on: control.async_set_ble_advertising(on),
     ),
 )
 
 
 def period_enabled(slot: int) -> MarstekSwitchEntityDescription:
     """Whether one schedule period runs."""
-
-    def is_on(coordinator: MarstekDataUpdateCoordinator) -> bool | None:
-        period = coordinator.schedule.period(slot)
-        return period.enabled if period is not None else None
-
-    def set_enabled(coordinator: MarstekDataUpdateCoordinator, on: bool) -> Awaitable[None]:
-        return coordinator.async_update_period(slot, enabled=on)
-
     return MarstekSwitchEntityDescription(
-        key=f"period_{slot + 1}_enabled",
-        translation_key="period_enabled",
-        entity_category=EntityCategory.CONFIG,
-        entity_registry_enabled_default=period_enabled_default(slot),
-        slot=slot,
-        is_on_fn=is_on,
-        set_fn=set_enabled,
+        **period_fields(slot, "enabled"),
+        is_on_fn=period_value(slot, lambda period: period.enabled),
+        set_fn=period_edit(slot, "enabled"),
     )
 
 
@@ -74,24 +73,17 @@ async def async_setup_entry(
 ) -> None:
     """Add a switch per schedule period, and the device settings the firmware supports."""
     coordinator = entry.runtime_data
-    descriptions = [period_enabled(slot) for slot in period_slots(coordinator)]
-    if coordinator.profile.supports_settings:
-        descriptions.extend(SETTING_SWITCHES)
-    async_add_entities(MarstekSwitch(coordinator, description) for description in descriptions)
+    descriptions = [
+        *(period_enabled(slot) for slot in period_slots(coordinator)),
+        *SETTING_SWITCHES,
+    ]
+    async_add_entities(described(coordinator, MarstekSwitch, descriptions))
 
 
-class MarstekSwitch(MarstekStoredEntity, SwitchEntity):
+class MarstekSwitch(MarstekEntity, SwitchEntity):
     """A switch whose state is what the integration last wrote (assumed state)."""
 
     entity_description: MarstekSwitchEntityDescription
-
-    def __init__(
-        self,
-        coordinator: MarstekDataUpdateCoordinator,
-        description: MarstekSwitchEntityDescription,
-    ) -> None:
-        """No method group: none of these can be read from the battery."""
-        super().__init__(coordinator, description, ())
 
     @property
     def is_on(self) -> bool | None:
@@ -100,20 +92,8 @@ class MarstekSwitch(MarstekStoredEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Write "on", verified by the battery's acknowledgement."""
-        await self._async_set(True)
+        await self.entity_description.set_fn(self.coordinator.control, True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Write "off", verified by the battery's acknowledgement."""
-        await self._async_set(False)
-
-    async def _async_set(self, on: bool) -> None:
-        if self.entity_description.slot is not None:
-            # A period: the schedule writer translates errors and reads the battery again
-            # only when it wrote to it (an edit kept pending sends nothing).
-            await self.entity_description.set_fn(self.coordinator, on)
-        else:
-            await self._async_send(on)
-
-    @marstek_command
-    async def _async_send(self, on: bool) -> None:
-        await self.entity_description.set_fn(self.coordinator, on)
+        await self.entity_description.set_fn(self.coordinator.control, False)

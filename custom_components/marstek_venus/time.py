@@ -4,39 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from operator import attrgetter
 
 from homeassistant.components.time import TimeEntity, TimeEntityDescription
-from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
-from .entity import MarstekStoredEntity, period_enabled_default, period_slots
+from .coordinator import MarstekConfigEntry
+from .entity import MarstekEntity, MarstekEntityDescription, Reader, Writer, described
+from .period_entity import period_edit, period_fields, period_slots, period_value
 from .schedule import parse_time
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class MarstekTimeEntityDescription(TimeEntityDescription):
+class MarstekTimeEntityDescription(TimeEntityDescription, MarstekEntityDescription):
     """One end of a period's window."""
 
-    slot: int
-    field: str  # "start" or "end" (ManualPeriod field names)
+    value_fn: Reader[time]
+    set_fn: Writer[time]
 
 
 def period_times(slot: int) -> tuple[MarstekTimeEntityDescription, ...]:
-    """Start and end of one period."""
+    """Start and end of one period (whole minutes: ``parse_time`` refuses seconds)."""
     return tuple(
         MarstekTimeEntityDescription(
-            key=f"period_{slot + 1}_{field}",
-            translation_key=f"period_{field}",
-            entity_category=EntityCategory.CONFIG,
-            entity_registry_enabled_default=period_enabled_default(slot),
-            slot=slot,
-            field=field,
+            **period_fields(slot, field),
+            value_fn=period_value(slot, attrgetter(field)),
+            set_fn=period_edit(slot, field, parse_time),
         )
-        for field in ("start", "end")
+        for field in ("start", "end")  # ManualPeriod field names
     )
 
 
@@ -47,42 +45,22 @@ async def async_setup_entry(
 ) -> None:
     """Add start and end of every schedule period this model has."""
     coordinator = entry.runtime_data
-    async_add_entities(
-        MarstekPeriodTime(coordinator, description)
-        for slot in period_slots(coordinator)
-        for description in period_times(slot)
+    descriptions = (
+        description for slot in period_slots(coordinator) for description in period_times(slot)
     )
+    async_add_entities(described(coordinator, MarstekPeriodTime, descriptions))
 
 
-class MarstekPeriodTime(MarstekStoredEntity, TimeEntity):
+class MarstekPeriodTime(MarstekEntity, TimeEntity):
     """A period's start or end as Home Assistant keeps it (written or pending)."""
 
     entity_description: MarstekTimeEntityDescription
 
-    def __init__(
-        self,
-        coordinator: MarstekDataUpdateCoordinator,
-        description: MarstekTimeEntityDescription,
-    ) -> None:
-        """No method group: the schedule cannot be read from the battery."""
-        super().__init__(coordinator, description, ())
-
     @property
     def native_value(self) -> time | None:
         """Unknown until the period is edited or written; a pending edit shows."""
-        period = self.coordinator.schedule.period(self.entity_description.slot)
-        if period is None:
-            return None
-        value: time = getattr(period, self.entity_description.field)
-        return value
+        return self.entity_description.value_fn(self.coordinator)
 
     async def async_set_value(self, value: time) -> None:
-        """Change this period's time (whole minutes): written only while it runs in Manual.
-
-        Errors come translated from the schedule writer, which also reads the battery again
-        after a write; an edit kept pending sends nothing at all (schedule_writer.py).
-        """
-        description = self.entity_description
-        await self.coordinator.async_update_period(
-            description.slot, **{description.field: parse_time(value)}
-        )
+        """Change this period's time: written only while it runs in Manual."""
+        await self.entity_description.set_fn(self.coordinator.control, value)

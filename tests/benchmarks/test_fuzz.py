@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from benchmarks import fuzz as fuzzer
-from custom_components.marstek_venus.pymarstek_venus import decode
+from custom_components.marstek_venus.pymarstek_venus.const import Method
+from custom_components.marstek_venus.pymarstek_venus.decode import DECODERS, ReplyContext
 from custom_components.marstek_venus.pymarstek_venus.transport import SharedSocket
 
 
@@ -33,28 +34,26 @@ async def test_decoder_and_datagram_handling_survive_fuzzing() -> None:
     } <= set(report.outcomes)
 
 
-async def test_a_decoder_raising_a_foreign_exception_is_reported(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def broken(result: Any) -> None:
+async def test_a_decoder_raising_a_foreign_exception_is_reported() -> None:
+    def broken(result: Any, context: ReplyContext) -> None:
         raise ValueError("boom")
 
-    monkeypatch.setattr(decode, "decode_wifi", broken)
-    report = await fuzzer.fuzz(0.0)
+    report = await fuzzer.fuzz(0.0, decoders={**DECODERS, Method.WIFI_STATUS: broken})
     assert any("ValueError: boom" in failure for failure in report.failures)
 
 
-async def test_a_datagram_counted_twice_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    parse = SharedSocket._parse
+class DoubleCounting(SharedSocket):
+    """A socket with a bug: every datagram it drops is counted twice."""
 
-    def double_counting(self: SharedSocket, data: bytes, host: str) -> dict[str, Any] | None:
-        message = parse(self, data, host)
+    def parse(self, data: bytes, host: str) -> dict[str, Any] | None:
+        message = super().parse(data, host)
         if message is None:
             self.drops.malformed += 1
         return message
 
-    monkeypatch.setattr(SharedSocket, "_parse", double_counting)
-    report = await fuzzer.fuzz(0.0)
+
+async def test_a_datagram_counted_twice_is_reported() -> None:
+    report = await fuzzer.fuzz(0.0, shared=DoubleCounting("127.0.0.1", 30000))
     assert any("accounted 2 times" in failure for failure in report.failures)
 
 

@@ -1,4 +1,4 @@
-"""The benchmark harness's own logic: statistics, fault plans, tables, pacing patches."""
+"""The benchmark harness's own logic: statistics, fault plans, tables, accelerated timing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from benchmarks.hostile import GENERATORS, junk_object
 from benchmarks.report import render, table
 from benchmarks.soak_model import Window
 from benchmarks.stats import Summary, peak_count, percentile, share, smallest_gap
-from custom_components.marstek_venus.pymarstek_venus import client, discovery, pacing, transport
+from custom_components.marstek_venus.pymarstek_venus import Timing
 
 
 def test_percentiles_and_summaries() -> None:
@@ -57,26 +57,23 @@ def test_fault_windows() -> None:
     assert Window("ip_change", 10.0).overlaps(1000.0, 1001.0)  # still open
 
 
-def test_accelerated_divides_and_restores_the_library_constants() -> None:
-    def constants() -> tuple[float, float, tuple[float, ...], float, float]:
-        return (
-            transport.MIN_REQUEST_GAP,
-            client.RESEND_AFTER,
-            discovery.PROBE_SCHEDULE,
-            pacing.MIN_REQUEST_GAP,
-            pacing.PROBE_GAP,
-        )
-
-    before = constants()
-    with harness.accelerated(10.0):
-        assert pytest.approx(before[0] / 10) == transport.MIN_REQUEST_GAP
-        assert pytest.approx(before[1] / 10) == client.RESEND_AFTER
-        assert tuple(t / 10 for t in before[2]) == discovery.PROBE_SCHEDULE
-        assert pytest.approx(before[3] / 10) == pacing.MIN_REQUEST_GAP
-        assert pytest.approx(before[4] / 10) == pacing.PROBE_GAP
-    assert before == constants()
-    with pytest.raises(ValueError), harness.accelerated(0):
-        pass
+def test_accelerated_divides_the_library_timing() -> None:
+    before = Timing()
+    timing = harness.accelerated(10.0)
+    assert pytest.approx(before.min_request_gap / 10) == timing.min_request_gap
+    assert pytest.approx(before.resend_after / 10) == timing.resend_after
+    assert pytest.approx(before.verify_settle / 10) == timing.verify_settle
+    assert pytest.approx(before.quiet_period / 10) == timing.quiet_period
+    assert tuple(t / 10 for t in before.probe_schedule) == timing.probe_schedule
+    assert pytest.approx(before.probe_gap / 10) == timing.probe_gap
+    assert (timing.attempts, timing.verify_reads) == (before.attempts, before.verify_reads)
+    assert Timing() == before  # nothing global changed
+    sockets = harness.accelerated_sockets(10.0)
+    assert sockets.timing == timing
+    assert pytest.approx(before.min_request_gap / 10) == sockets.min_request_gap
+    assert pytest.approx(before.probe_gap / 10) == sockets.pacer.probe_gap
+    with pytest.raises(ValueError):
+        harness.accelerated(0)
 
 
 def test_loopback_addresses() -> None:

@@ -1,9 +1,9 @@
 """The CI soak: two simulated hours of ten batteries through every kind of fault, scans included.
 
-``benchmarks/soak --hours 24`` is the long run (docs/benchmarks.md). Both run on a virtual
+``python -m benchmarks soak --hours 24`` is the long run (docs/benchmarks.md). Both run on a virtual
 clock (benchmarks/virtual_time.py) with the integration's own constants, so a loaded machine
 makes them slower but cannot change what they find: the same seed gives the same report.
-The soak runs as its own process, as ``benchmarks/soak`` does: the library keeps one send
+The soak runs as its own process, as ``python -m benchmarks soak`` does: the library keeps one send
 log per process, which must not mix the soak's virtual clock with the real one of other tests.
 """
 

@@ -109,11 +109,7 @@ def test_the_library_paces_on_the_loops_clock() -> None:
 @pytest.mark.usefixtures("socket_enabled")
 def test_a_scan_keeps_its_schedule_on_the_loops_clock() -> None:
     """A scan that finds nothing takes its probe rounds and quiet period in loop time."""
-    from custom_components.marstek_venus.pymarstek_venus import discover
-    from custom_components.marstek_venus.pymarstek_venus.discovery import (
-        PROBE_SCHEDULE,
-        QUIET_PERIOD,
-    )
+    from custom_components.marstek_venus.pymarstek_venus import Timing, discover
 
     async def main() -> tuple[list[object], float]:
         loop = asyncio.get_running_loop()
@@ -123,4 +119,6 @@ def test_a_scan_keeps_its_schedule_on_the_loops_clock() -> None:
 
     found, took = run(main(), VirtualClock(start=0.0))
     assert found == []
-    assert PROBE_SCHEDULE[-1] + QUIET_PERIOD <= took < PROBE_SCHEDULE[-1] + QUIET_PERIOD + 1.0
+    timing = Timing()
+    last_probe = timing.probe_schedule[-1]
+    assert last_probe + timing.quiet_period <= took < last_probe + timing.quiet_period + 1.0

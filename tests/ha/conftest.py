@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
@@ -14,14 +13,27 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.marstek_venus.const import DOMAIN
-from custom_components.marstek_venus.pymarstek_venus.const import Method, Mode
+from custom_components.marstek_venus.pymarstek_venus import (
+    BatteryStatus,
+    DeviceLock,
+    ManualPeriod,
+    MarstekMethodNotSupportedError,
+    Method,
+    Mode,
+    ModeStatus,
+    PassiveConfig,
+    Reachability,
+    RequestStats,
+    Timing,
+    Verdict,
+    profile_for,
+)
 from custom_components.marstek_venus.pymarstek_venus.decode import (
     decode_battery,
     decode_ble,
@@ -32,17 +44,11 @@ from custom_components.marstek_venus.pymarstek_venus.decode import (
     decode_pv,
     decode_wifi,
 )
-from custom_components.marstek_venus.pymarstek_venus.errors import MarstekMethodNotSupportedError
-from custom_components.marstek_venus.pymarstek_venus.models import (
-    ManualPeriod,
-    ModeStatus,
-    PassiveConfig,
-    RequestStats,
-)
-from custom_components.marstek_venus.pymarstek_venus.profiles import profile_for
-from custom_components.marstek_venus.pymarstek_venus.reachability import Reachability, Verdict
 
+from .snapshot_view import registry_view, snapshot_entities, state_view
 from .unload_guard import pytest_runtest_teardown  # noqa: F401  # a pytest hook
+
+__all__ = ["registry_view", "snapshot_entities", "state_view"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEVICES = ("venus_e3_fw150", "venus_a_fw149", "venus_e2_fw154")
@@ -72,103 +78,12 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 
 
 @pytest.fixture(autouse=True)
-def fast_passive_confirm() -> Generator[None]:
-    """No real pauses between the passive confirmation reads (the clock is frozen)."""
-    with patch("custom_components.marstek_venus.const.PASSIVE_CONFIRM_INTERVAL", 0):
-        yield
-
-
-@pytest.fixture(autouse=True)
 def mock_discover() -> Generator[AsyncMock]:
     """No test broadcasts: the background scan finds nothing unless a test says so."""
     with patch(
         "custom_components.marstek_venus.discovery.discover", autospec=True, return_value=[]
     ) as discover:
         yield discover
-
-
-# Registry fields the integration decides. Home Assistant adds and reshapes the others from
-# release to release (2026 turned `aliases` into a list, for one), and the snapshots must hold
-# on the oldest and the newest release we test.
-_ENTITY_FIELDS = (
-    "entity_id",
-    "unique_id",
-    "translation_key",
-    "original_name",
-    "original_device_class",
-    "original_icon",
-    "entity_category",
-    "capabilities",
-    "supported_features",
-    "unit_of_measurement",
-    "has_entity_name",
-    "disabled_by",
-    "options",  # display precision and suggested unit
-)
-_DEVICE_FIELDS = (
-    "identifiers",
-    "connections",
-    "manufacturer",
-    "model",
-    "model_id",
-    "name",
-    "sw_version",
-    "hw_version",
-    "configuration_url",
-    "entry_type",
-)
-
-
-def registry_view(entry: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The fields of a registry entry that are ours, with sets sorted for a stable snapshot."""
-    return {field: _plain(getattr(entry, field)) for field in fields}
-
-
-def _plain(value: Any) -> Any:
-    """Plain data: 2026 releases key attributes and capabilities with StrEnum members."""
-    if isinstance(value, StrEnum):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in sorted(value.items())}
-    if isinstance(value, set | frozenset):
-        return sorted(_plain(item) for item in value)
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-def state_view(state: State) -> dict[str, Any]:
-    """A state's value and attributes as plain, sorted data."""
-    return {
-        "state": state.state,
-        "attributes": {str(key): _plain(value) for key, value in sorted(state.attributes.items())},
-    }
-
-
-async def snapshot_entities(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    device_registry: dr.DeviceRegistry,
-    snapshot: SnapshotAssertion,
-    config_entry_id: str,
-) -> None:
-    """Like phcc's snapshot_platform, on the registry fields that do not vary by HA release.
-
-    One platform, every entity enabled, every entity on the entry's one device; states are
-    compared as plain data (value and attributes).
-    """
-    entries = er.async_entries_for_config_entry(entity_registry, config_entry_id)
-    assert entries
-    assert len({entry.domain for entry in entries}) == 1, "load a single platform"
-    (device,) = dr.async_entries_for_config_entry(device_registry, config_entry_id)
-    assert registry_view(device, _DEVICE_FIELDS) == snapshot(name="device")
-    for entry in entries:
-        assert entry.disabled_by is None, "enable every entity for the snapshot"
-        assert entry.device_id == device.id
-        assert registry_view(entry, _ENTITY_FIELDS) == snapshot(name=f"{entry.entity_id}-entry")
-        state = hass.states.get(entry.entity_id)
-        assert state, f"no state for {entry.entity_id}"
-        assert state_view(state) == snapshot(name=f"{entry.entity_id}-state")
 
 
 def load_device(name: str) -> dict[str, Any]:
@@ -247,8 +162,16 @@ def follow_writes(client: MagicMock) -> None:
     async def set_mode(mode: Mode) -> None:
         report(mode)
 
-    async def set_passive(config: PassiveConfig) -> None:
+    async def set_passive(
+        config: PassiveConfig,
+        *,
+        confirm: bool = False,
+        battery: BatteryStatus | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> None:
         report(Mode.PASSIVE, float(config.power))
+        if on_sent is not None:
+            on_sent()  # the battery took the command: its countdown starts
 
     async def set_manual_period(period: ManualPeriod) -> None:
         report(Mode.MANUAL)
@@ -262,6 +185,8 @@ def configure_client(client: MagicMock, battery: FakeBattery) -> None:
     """Make an autospec'd MarstekClient answer like ``battery``."""
     client.host = battery.host
     client.port = battery.port
+    client.timing = Timing()
+    client.lock = DeviceLock()  # a real lock: polling and writes must not interleave
     client.device = battery.device
     client.profile = battery.profile
     client.stats = RequestStats(sent=12, answered=11, timeouts=1, resends=2, latency_total=1.1)
@@ -307,7 +232,7 @@ def mock_client_class(battery: FakeBattery) -> Generator[MagicMock]:
         ) as client_class,
         patch("custom_components.marstek_venus.probe.MarstekClient", new=client_class),
         patch(
-            "custom_components.marstek_venus.probe.reachability.probe",
+            "custom_components.marstek_venus.probe.probe_reachability",
             return_value=Reachability(Verdict.UNKNOWN),
         ),
     ):

@@ -221,13 +221,12 @@ async def test_other_battery_at_our_address(
 
 async def test_old_firmware_groups(init_integration: MockConfigEntry) -> None:
     """Venus E 3.0 fw 122 has neither ES.GetStatus nor Bat.GetStatus."""
-    from custom_components.marstek_venus.pymarstek_venus.profiles import profile_for
+    from custom_components.marstek_venus.pymarstek_venus import profile_for
 
-    coordinator = init_integration.runtime_data
-    coordinator.profile = profile_for("VenusE 3.0", 122)
-    assert coordinator.readable_groups() == {Group.MODE, Group.METER, Group.WIFI, Group.DEVICE}
-    coordinator.profile = profile_for("VenusE", 153)
-    assert Group.METER not in coordinator.readable_groups()
+    plan = init_integration.runtime_data.plan
+    readable = plan.readable(profile_for("VenusE 3.0", 122))
+    assert readable == {Group.MODE, Group.METER, Group.WIFI, Group.DEVICE}
+    assert Group.METER not in plan.readable(profile_for("VenusE", 153))
 
 
 @pytest.mark.parametrize("device_fixture", ["venus_a_fw149"])

@@ -153,7 +153,7 @@ async def test_passive_countdown_ended(
 ) -> None:
     """The passive countdown started by Home Assistant ran out."""
     coordinator = init_integration.runtime_data
-    await coordinator.async_set_passive(-500, 60, send=True)
+    await coordinator.control.async_set_passive(-500, 60, send=True)
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
@@ -170,7 +170,8 @@ async def test_no_event_before_the_device_exists(
     coordinator = mock_config_entry.runtime_data
     dr.async_get(hass).async_clear_config_entry(mock_config_entry.entry_id)
     from custom_components.marstek_venus.const import Trigger
+    from custom_components.marstek_venus.helpers import async_fire_trigger
 
-    coordinator.async_fire_trigger(Trigger.CT_DISCONNECTED)
+    async_fire_trigger(hass, mock_config_entry, coordinator.client.host, Trigger.CT_DISCONNECTED)
     assert events == []
     await hass.async_block_till_done()

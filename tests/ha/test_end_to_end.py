@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from dataclasses import replace
 
 import pytest
 from homeassistant.components.number import (
@@ -98,10 +99,15 @@ async def _setup_simulated(hass: HomeAssistant, battery: SimulatedBattery) -> Mo
     # A silent battery must fail a poll in well under a second here, not after the
     # production budget of retries.
     client = entry.runtime_data.client
-    client.timeout = 0.3
-    client.attempts = 1
-    client.backoff = 0.01
+    client.timing = replace(client.timing, timeout=0.3, attempts=1, backoff=0.01)
+    no_confirm_pause(entry)
     return entry
+
+
+def no_confirm_pause(entry: MockConfigEntry) -> None:
+    """Passive confirmation reads back to back (paced by the request gap only)."""
+    client = entry.runtime_data.client
+    client.timing = replace(client.timing, passive_confirm_interval=0.0)
 
 
 @pytest.mark.usefixtures("socket_enabled")
@@ -225,7 +231,7 @@ async def test_reset_battery_is_restored(hass: HomeAssistant) -> None:
 
         battery.reboot(reset_settings=True, duration=1.5)
         await coordinator.async_refresh()  # no answer while it reboots (read + resend: 0.8 s)
-        assert coordinator.failed_cycles == 1
+        assert coordinator.plan.failed_cycles == 1
         await asyncio.sleep(1.0)
         await coordinator.async_refresh()
         assert battery.state.mode is SimMode.AUTO

@@ -25,13 +25,13 @@ from custom_components.marstek_venus.const import (
     CONF_UNAVAILABLE_AFTER,
     DOMAIN,
 )
-from custom_components.marstek_venus.pymarstek_venus.const import MIN_REQUEST_GAP
-from custom_components.marstek_venus.pymarstek_venus.errors import (
+from custom_components.marstek_venus.pymarstek_venus import (
+    MIN_REQUEST_GAP,
     MarstekInvalidHostError,
     MarstekPortInUseError,
     MarstekTimeoutError,
+    SocketRegistry,
 )
-from custom_components.marstek_venus.pymarstek_venus.transport import acquire_socket, release_socket
 from simulator import SimulatedBattery
 
 from .conftest import FakeBattery
@@ -152,13 +152,14 @@ def _free_udp_port() -> int:
 
 async def _effective_gap(host: str, port: int) -> float:
     """The pause the shared socket of ``port`` really keeps before each request to ``host``."""
-    shared = await acquire_socket("127.0.0.1", port)
+    sockets = SocketRegistry.current()  # the one the integration's clients use by default
+    shared = await sockets.acquire_socket("127.0.0.1", port)
     channel = shared.channel(host, MIN_REQUEST_GAP)
     try:
         return channel.gap
     finally:
         shared.leave(channel, MIN_REQUEST_GAP)
-        release_socket(shared)
+        sockets.release_socket(shared)
 
 
 @pytest.mark.usefixtures("socket_enabled")
@@ -213,7 +214,7 @@ async def test_lower_request_gap_applies_at_once(hass: HomeAssistant, count: int
         await hass.async_block_till_done()
         assert result["type"] is FlowResultType.CREATE_ENTRY
         assert entries[0].state is ConfigEntryState.LOADED
-        assert entries[0].runtime_data.client.request_gap == 0.4
+        assert entries[0].runtime_data.client.timing.request_gap == 0.4
         assert await _effective_gap(first, port) == 0.4
         # Another battery keeps its own pause.
         for battery in batteries[1:]:

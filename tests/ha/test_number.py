@@ -74,9 +74,12 @@ async def test_passive_numbers_only_store(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Power and duration change what the next passive command sends, nothing else."""
+    reads = mock_client.get_mode.await_count
     await set_value(hass, PASSIVE_POWER, -1800)
     await set_value(hass, PASSIVE_DURATION, 120)
-    settings = mock_config_entry.runtime_data.settings
+    await hass.async_block_till_done()
+    assert mock_client.get_mode.await_count == reads  # not even a refresh
+    settings = mock_config_entry.runtime_data.control.settings
     assert (settings.passive_power, settings.passive_duration) == (-1800, 120)
     assert hass.states.get(PASSIVE_POWER).state == "-1800"
     assert hass.states.get(PASSIVE_DURATION).state == "120"
@@ -110,10 +113,8 @@ async def test_power_limit_option(hass: HomeAssistant, init_integration_factory:
     hass.config_entries.async_update_entry(entry, options={CONF_POWER_LIMIT: 800})
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert (entry.runtime_data.power_limit.charge, entry.runtime_data.power_limit.discharge) == (
-        800,
-        800,
-    )
+    limit = entry.runtime_data.control.power_limit
+    assert (limit.charge, limit.discharge) == (800, 800)
     attributes = hass.states.get(PASSIVE_POWER).attributes
     assert (attributes[ATTR_MIN], attributes[ATTR_MAX]) == (-800, 800)
     with pytest.raises(ServiceValidationError):
@@ -125,7 +126,7 @@ async def test_period_power_writes_that_period(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """In Manual, a period's power writes that period only, verified, and remembers it."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     settings.periods[0] = ManualPeriod(
         slot=0, start=time(1, 0), end=time(6, 0), power=-1000, enabled=True
     )
@@ -150,7 +151,7 @@ async def test_period_power_of_a_new_period(
     await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     await set_value(hass, "number.marstek_venus_period_2_power", 500)
     mock_client.set_manual_period.assert_not_awaited()
-    assert mock_config_entry.runtime_data.settings.pending == {
+    assert mock_config_entry.runtime_data.control.settings.pending == {
         1: ManualPeriod(
             slot=1, start=time(0), end=time(0), weekdays=ALL_DAYS, power=500, enabled=False
         )
@@ -163,7 +164,7 @@ async def test_failed_write_keeps_the_stored_period(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """A write the battery does not confirm is reported; the edit is kept, pending."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     period = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-1000)
     settings.periods[0] = period
     await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
@@ -187,7 +188,7 @@ async def test_depth_of_discharge(
     assert hass.states.get(DOD).state == "unknown"
     await set_value(hass, DOD, 55)
     mock_client.set_depth_of_discharge.assert_awaited_once_with(55)
-    assert mock_config_entry.runtime_data.settings.dod == 55
+    assert mock_config_entry.runtime_data.control.settings.dod == 55
     state = hass.states.get(DOD)
     assert state.state == "55"
     assert state.attributes[ATTR_ASSUMED_STATE] is True
@@ -196,7 +197,7 @@ async def test_depth_of_discharge(
     mock_client.set_depth_of_discharge.side_effect = MarstekWriteError("no")
     with pytest.raises(HomeAssistantError):
         await set_value(hass, DOD, 40)
-    assert mock_config_entry.runtime_data.settings.dod == 55
+    assert mock_config_entry.runtime_data.control.settings.dod == 55
 
 
 @pytest.mark.parametrize("device_fixture", ["venus_e2_fw154"])

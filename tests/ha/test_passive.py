@@ -1,45 +1,33 @@
-"""Passive mode: apply button, confirmation and resend, keep-alive, countdown end."""
+"""Passive mode: the apply button, and how the library's confirmation reaches the user.
+
+Whether the battery follows (ES.GetMode read back, one resend, the BMS shortcut) is the
+library's ``set_passive(confirm=True)``, tested in tests/protocol. Here the mock client plays
+its outcome: followed, or MarstekPassiveNotFollowedError.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import ANY, MagicMock
 
 import pytest
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.components.select import (
-    ATTR_OPTION,
-    DOMAIN as SELECT_DOMAIN,
-    SERVICE_SELECT_OPTION,
-)
 from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_capture_events,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.marstek_venus.const import (
-    CONF_PASSIVE_KEEP_ALIVE,
-    EVENT_MARSTEK,
-    KEEP_ALIVE_RETRY,
-    PASSIVE_CONFIRM_READS,
+from custom_components.marstek_venus.pymarstek_venus import (
+    MarstekPassiveNotFollowedError,
+    Mode,
+    PassiveConfig,
 )
-from custom_components.marstek_venus.passive import keep_alive_lead
-from custom_components.marstek_venus.pymarstek_venus.const import Mode
-from custom_components.marstek_venus.pymarstek_venus.errors import MarstekTimeoutError
-from custom_components.marstek_venus.pymarstek_venus.models import PassiveConfig
 
-from .conftest import START_TIME, snapshot_entities
-from .test_store import KEY, _storage
+from .conftest import snapshot_entities
 
 BUTTON = "button.marstek_venus_apply_passive_mode"
 MODE = "select.marstek_venus_operating_mode"
@@ -52,39 +40,18 @@ async def press(hass: HomeAssistant) -> None:
     )
 
 
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move the frozen clock and run what became due."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+def not_followed(client: MagicMock, actual: float | None) -> None:
+    """The battery takes passive mode, but its power stays at ``actual`` (also on a resend)."""
 
-
-@pytest.fixture
-async def keep_alive_entry(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> MockConfigEntry:
-    """The battery set up with the keep-alive option and a 600 s passive duration."""
-    freezer.move_to(START_TIME)
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={CONF_PASSIVE_KEEP_ALIVE: True}
-    )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    mock_config_entry.runtime_data.settings.passive_duration = 600
-    return mock_config_entry
-
-
-def ignore_passive(client: MagicMock) -> None:
-    """The battery acknowledges passive mode but its power does not move."""
-
-    async def set_passive(config: PassiveConfig) -> None:
+    async def set_passive(
+        config: PassiveConfig, *, on_sent: Callable[[], None] | None = None, **_: Any
+    ) -> None:
         client.get_mode.return_value = replace(
             client.get_mode.return_value, mode=Mode.PASSIVE, raw_mode="Passive"
         )
+        if on_sent is not None:
+            on_sent()  # it took the command (twice: the library resends once)
+        raise MarstekPassiveNotFollowedError(config.power, actual)
 
     client.set_passive.side_effect = set_passive
 
@@ -108,14 +75,20 @@ async def test_button(
 async def test_press_sends_the_current_values(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The button sends the numbers' values; the battery follows; no resend."""
-    settings = mock_config_entry.runtime_data.settings
+    """The button sends the numbers' values, asking the library to confirm the power."""
+    coordinator = mock_config_entry.runtime_data
+    settings = coordinator.control.settings
     settings.passive_power = -1500
     settings.passive_duration = 1800
     await press(hass)
-    mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=-1500, duration=1800))
+    mock_client.set_passive.assert_awaited_once_with(
+        PassiveConfig(power=-1500, duration=1800),
+        confirm=True,
+        battery=coordinator.data.battery,
+        on_sent=ANY,
+    )
     assert settings.mode is Mode.PASSIVE
-    passive = mock_config_entry.runtime_data.passive
+    passive = coordinator.control.passive
     assert passive.ends_at is not None
     assert passive.keep_alive_at is None  # the option is off
     await hass.async_block_till_done()
@@ -123,64 +96,30 @@ async def test_press_sends_the_current_values(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_not_followed_is_resent_once_then_an_error(
+async def test_not_followed_is_an_error(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Power that does not move: read a few times, send again, then a translated error."""
-    ignore_passive(mock_client)
-    mock_config_entry.runtime_data.settings.passive_power = 1000
-    reads = mock_client.get_mode.await_count
+    """Power that does not move, even after the library's resend: a translated error."""
+    not_followed(mock_client, 300.0)
+    mock_config_entry.runtime_data.control.settings.passive_power = 1000
     with pytest.raises(
         HomeAssistantError,
         match="delivers 300 W instead of the requested 1000 W, also after the command was sent "
         "a second time",
     ):
         await press(hass)
-    assert mock_client.set_passive.await_count == 2
-    assert mock_client.get_mode.await_count >= reads + 2 * PASSIVE_CONFIRM_READS
+    mock_client.set_passive.assert_awaited_once()
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_followed_after_the_resend(
+async def test_not_followed_without_a_reading(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """Passive sent twice before the battery reacts (reported on fw 144) is fine."""
-    sends: list[PassiveConfig] = []
-
-    async def set_passive(config: PassiveConfig) -> None:
-        sends.append(config)
-        ac_power = 300.0 if len(sends) == 1 else float(config.power)
-        mock_client.get_mode.return_value = replace(
-            mock_client.get_mode.return_value, mode=Mode.PASSIVE, ac_power=ac_power
-        )
-
-    mock_client.set_passive.side_effect = set_passive
-    mock_config_entry.runtime_data.settings.passive_power = -2000
-    await press(hass)
-    assert len(sends) == 2
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_confirmation_survives_lost_reads(
-    hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
-) -> None:
-    """A confirmation read that gets no reply is just one read fewer."""
-    follow = mock_client.set_passive.side_effect
-    status = mock_client.get_mode.return_value
-
-    async def set_passive(config: PassiveConfig) -> None:
-        await follow(config)
-        mock_client.get_mode.side_effect = [
-            MarstekTimeoutError("lost"),
-            replace(status, ac_power=None),
-            replace(status, mode=Mode.PASSIVE, ac_power=float(config.power)),
-        ]
-
-    mock_client.set_passive.side_effect = set_passive
-    mock_config_entry.runtime_data.settings.passive_power = 800
-    await press(hass)
-    assert mock_client.set_passive.await_count == 1
-    mock_client.get_mode.side_effect = None
+    """No AC power was ever read back: the error says "?"."""
+    not_followed(mock_client, None)
+    with pytest.raises(HomeAssistantError, match=r"delivers \? W instead of the requested 0 W"):
+        await press(hass)
+    assert mock_config_entry.runtime_data.control.passive.last_ac_power is None
 
 
 @pytest.mark.parametrize(
@@ -192,22 +131,22 @@ async def test_confirmation_survives_lost_reads(
     ],
 )
 @pytest.mark.usefixtures("init_integration")
-async def test_bms_limits_skip_the_check(
+async def test_bms_limits_reach_the_library(
     hass: HomeAssistant,
     mock_client: MagicMock,
     mock_config_entry: MockConfigEntry,
     battery_changes: dict[str, Any],
     power: int,
 ) -> None:
-    """A full battery cannot charge (nor an empty one discharge): nothing to confirm."""
+    """A full battery cannot charge (nor an empty one discharge): the library is told so."""
     coordinator = mock_config_entry.runtime_data
-    coordinator.data = replace(
-        coordinator.data, battery=replace(coordinator.data.battery, **battery_changes)
-    )
-    ignore_passive(mock_client)
-    coordinator.settings.passive_power = power
+    battery = replace(coordinator.data.battery, **battery_changes)
+    coordinator.data = replace(coordinator.data, battery=battery)
+    coordinator.control.settings.passive_power = power
     await press(hass)
-    mock_client.set_passive.assert_awaited_once()
+    mock_client.set_passive.assert_awaited_once_with(
+        PassiveConfig(power=power, duration=3600), confirm=True, battery=battery, on_sent=ANY
+    )
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -218,268 +157,27 @@ async def test_part_of_the_power_is_not_confirmed(
 
     Before issue 9 this counted as "moved toward": 1200 W for 2000 W asked passed silently.
     """
-
-    async def set_passive(config: PassiveConfig) -> None:
-        mock_client.get_mode.return_value = replace(
-            mock_client.get_mode.return_value, mode=Mode.PASSIVE, ac_power=1200.0
-        )
-
-    mock_client.set_passive.side_effect = set_passive
-    mock_config_entry.runtime_data.settings.passive_power = 2000
+    not_followed(mock_client, 1200.0)
+    mock_config_entry.runtime_data.control.settings.passive_power = 2000
     with pytest.raises(HomeAssistantError, match="delivers 1200 W instead of the requested 2000 W"):
         await press(hass)
-    assert mock_client.set_passive.await_count == 2
-    assert mock_config_entry.runtime_data.passive.last_ac_power == 1200.0
-
-
-@pytest.mark.parametrize(
-    ("duration", "lead"), [(3600, 120), (600, 60), (60, 10), (10, 5), (86400, 120)]
-)
-def test_keep_alive_lead(duration: int, lead: float) -> None:
-    """10 % of the duration, 10 to 120 s, never more than half of it."""
-    assert keep_alive_lead(duration) == lead
-
-
-async def test_keep_alive_timing(
-    hass: HomeAssistant,
-    keep_alive_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """With the option, passive is re-sent 60 s before a 600 s countdown ends, every time."""
-    events = async_capture_events(hass, EVENT_MARSTEK)
-    await press(hass)
-    assert mock_client.set_passive.await_count == 1
-    passive = keep_alive_entry.runtime_data.passive
-    assert passive.keep_alive_at == passive.ends_at - timedelta(seconds=60)
-
-    await tick(hass, freezer, 539)
-    assert mock_client.set_passive.await_count == 1
-    await tick(hass, freezer, 2)
-    assert mock_client.set_passive.await_count == 2
-    mock_client.set_passive.assert_awaited_with(PassiveConfig(power=0, duration=600))
-
-    # The countdown renewed at 541 s is kept alive again at 1081 s, and so on: it never ends.
-    await tick(hass, freezer, 539)
-    assert mock_client.set_passive.await_count == 2
-    await tick(hass, freezer, 2)
-    assert mock_client.set_passive.await_count == 3
-    await tick(hass, freezer, 540)
-    assert mock_client.set_passive.await_count == 4
-    assert not [event for event in events if event.data["type"] == "passive_countdown_ended"]
-
-
-async def test_keep_alive_stops_when_home_assistant_switches_away(
-    hass: HomeAssistant,
-    keep_alive_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """Choosing another mode in Home Assistant ends the keep-alive."""
-    await press(hass)
-    await hass.services.async_call(
-        SELECT_DOMAIN, SERVICE_SELECT_OPTION, {ATTR_ENTITY_ID: MODE, ATTR_OPTION: "auto"}, True
-    )
-    assert keep_alive_entry.runtime_data.passive.ends_at is None
-    await tick(hass, freezer, 700)
-    assert mock_client.set_passive.await_count == 1
-
-
-async def test_keep_alive_stops_when_changed_outside(
-    hass: HomeAssistant,
-    keep_alive_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """Someone switches the battery to Auto in the app: the integration does not fight it."""
-    events = async_capture_events(hass, EVENT_MARSTEK)
-    await press(hass)
-    mock_client.get_mode.return_value = replace(
-        mock_client.get_mode.return_value, mode=Mode.AUTO, raw_mode="Auto"
-    )
-    await tick(hass, freezer, 30)
-    assert [event.data["type"] for event in events] == ["mode_changed_outside"]
-    assert events[0].data["mode"] == "Auto"
-    assert events[0].data["previous_mode"] == "Passive"
-    assert keep_alive_entry.runtime_data.settings.mode is Mode.AUTO
-    await tick(hass, freezer, 600)
-    assert mock_client.set_passive.await_count == 1
-
-
-async def test_keep_alive_skips_a_battery_that_left_passive(
-    hass: HomeAssistant,
-    keep_alive_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """Between polls the battery reports another mode: no keep-alive is sent into it."""
-    await press(hass)
-    coordinator = keep_alive_entry.runtime_data
-    coordinator.data = replace(
-        coordinator.data, mode=replace(coordinator.data.mode, mode=Mode.MANUAL)
-    )
-    assert not coordinator.wants_passive()
-    # Run the keep-alive by hand (a poll would set the data again), instead of its timer.
-    coordinator.passive.cancel()
-    await coordinator.passive._async_keep_alive(dt_util.utcnow())
-    assert mock_client.set_passive.await_count == 1
-
-
-async def test_keep_alive_failure_is_retried(
-    hass: HomeAssistant,
-    keep_alive_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A keep-alive that gets no reply is tried again 30 s later, before the end."""
-    await press(hass)
-    follow = mock_client.set_passive.side_effect
-    mock_client.set_passive.side_effect = MarstekTimeoutError("no reply")
-    await tick(hass, freezer, 541)
-    assert mock_client.set_passive.await_count == 2
-    assert "Keeping passive mode alive" in caplog.text
-    mock_client.set_passive.side_effect = follow
-    await tick(hass, freezer, KEEP_ALIVE_RETRY)
-    assert mock_client.set_passive.await_count == 3
-    assert keep_alive_entry.runtime_data.passive.keep_alive_at is not None
-
-
-async def test_keep_alive_not_followed_keeps_its_schedule(
-    hass: HomeAssistant,
-    keep_alive_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """A keep-alive the battery acknowledged but did not follow restarted the countdown."""
-    keep_alive_entry.runtime_data.settings.passive_power = 1000
-    await press(hass)
-    # The battery dropped to 0 W and ignores the keep-alive and its resend.
-    ignore_passive(mock_client)
-    mock_client.get_mode.return_value = replace(mock_client.get_mode.return_value, ac_power=0.0)
-    await tick(hass, freezer, 541)
-    assert mock_client.set_passive.await_count == 3  # the keep-alive and its resend
-    passive = keep_alive_entry.runtime_data.passive
-    assert passive.keep_alive_at == passive.ends_at - timedelta(seconds=60)
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_countdown_end_fires_the_trigger_event(
-    hass: HomeAssistant,
-    mock_client: MagicMock,
-    mock_config_entry: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """Without keep-alive the countdown runs out: one "passive countdown ended" event."""
-    events = async_capture_events(hass, EVENT_MARSTEK)
-    mock_config_entry.runtime_data.settings.passive_duration = 120
-    await press(hass)
-    await tick(hass, freezer, 119)
-    assert not events
-    await tick(hass, freezer, 2)
-    (device,) = dr.async_entries_for_config_entry(device_registry, mock_config_entry.entry_id)
-    assert [event.data for event in events] == [
-        {"device_id": device.id, "type": "passive_countdown_ended"}
-    ]
-    assert mock_config_entry.runtime_data.passive.ends_at is None
-    assert mock_client.set_passive.await_count == 1
-
-
-async def test_keep_alive_skips_an_unavailable_battery(
-    hass: HomeAssistant,
-    keep_alive_entry: MockConfigEntry,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """No keep-alive into a battery that is not answering."""
-    await press(hass)
-    coordinator = keep_alive_entry.runtime_data
-    coordinator.data = replace(coordinator.data, online=False)
-    assert not coordinator.wants_passive()
-    coordinator.passive.cancel()
-    await coordinator.passive._async_keep_alive(dt_util.utcnow())
-    assert mock_client.set_passive.await_count == 1
+    passive = mock_config_entry.runtime_data.control.passive
+    assert passive.last_ac_power == 1200.0
+    # It took the command: its countdown runs, and Home Assistant follows it.
+    assert passive.ends_at is not None
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_confirmation_without_earlier_readings(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
-    """No AC power and no battery status known yet: measured from 0 W, no BMS shortcut."""
+    """No AC power and no battery status known yet: no BMS shortcut for the library."""
     coordinator = mock_config_entry.runtime_data
     coordinator.data = replace(
         coordinator.data, battery=None, mode=replace(coordinator.data.mode, ac_power=None)
     )
-    coordinator.settings.passive_power = -600
+    coordinator.control.settings.passive_power = -600
     await press(hass)
-    mock_client.set_passive.assert_awaited_once()
-
-
-async def test_countdown_followed_across_a_restart(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    init_integration_factory: Any,
-    mock_client: MagicMock,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """A countdown started before a restart still ends with its trigger event."""
-    ends_at = dt_util.parse_datetime(START_TIME) + timedelta(seconds=300)
-    hass_storage[KEY] = _storage(
-        {
-            "mode": "Passive",
-            "passive": {"power": 0, "duration": 900, "ends_at": ends_at.isoformat()},
-        }
+    mock_client.set_passive.assert_awaited_once_with(
+        PassiveConfig(power=-600, duration=3600), confirm=True, battery=None, on_sent=ANY
     )
-    mock_client.get_mode.return_value = replace(
-        mock_client.get_mode.return_value, mode=Mode.PASSIVE, raw_mode="Passive"
-    )
-    events = async_capture_events(hass, EVENT_MARSTEK)
-    entry = await init_integration_factory()
-    assert entry.runtime_data.passive.ends_at == ends_at
-    await tick(hass, freezer, 301)
-    assert [event.data["type"] for event in events] == ["passive_countdown_ended"]
-    mock_client.set_passive.assert_not_awaited()
-
-
-async def test_keep_alive_catches_up_after_a_restart(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    mock_config_entry: MockConfigEntry,
-    init_integration_factory: Any,
-    mock_client: MagicMock,
-) -> None:
-    """With keep-alive, a countdown that ran out while Home Assistant was down is renewed."""
-    ended = dt_util.parse_datetime(START_TIME) - timedelta(seconds=10)
-    hass_storage[KEY] = _storage(
-        {"mode": "Passive", "passive": {"power": 0, "duration": 900, "ends_at": ended.isoformat()}}
-    )
-    mock_client.get_mode.return_value = replace(
-        mock_client.get_mode.return_value, mode=Mode.PASSIVE, raw_mode="Passive", ac_power=0.0
-    )
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={CONF_PASSIVE_KEEP_ALIVE: True}
-    )
-    entry = await init_integration_factory()
-    async_fire_time_changed(hass)  # the keep-alive was due already: it runs at once
-    await hass.async_block_till_done()
-    mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=0, duration=900))
-    assert entry.runtime_data.passive.ends_at is not None
-    assert hass_storage[KEY]["data"]["passive"]["ends_at"] is not None
-
-
-async def test_ended_countdown_without_keep_alive_is_left_alone(
-    hass: HomeAssistant,
-    hass_storage: dict[str, Any],
-    init_integration_factory: Any,
-    mock_client: MagicMock,
-) -> None:
-    """Without keep-alive an old countdown is neither reported late nor renewed."""
-    ended = dt_util.parse_datetime(START_TIME) - timedelta(seconds=10)
-    hass_storage[KEY] = _storage(
-        {"mode": "Passive", "passive": {"power": 0, "duration": 900, "ends_at": ended.isoformat()}}
-    )
-    entry = await init_integration_factory()
-    assert entry.runtime_data.passive.ends_at is None
-    mock_client.set_passive.assert_not_awaited()

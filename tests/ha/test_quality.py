@@ -17,14 +17,15 @@ import pytest
 import yaml
 
 from custom_components.marstek_venus import PLATFORMS
-from custom_components.marstek_venus.binary_sensor import BINARY_SENSORS, SCHEDULE_PENDING
+from custom_components.marstek_venus.binary_sensor import BINARY_SENSORS
 from custom_components.marstek_venus.button import BUTTONS
 from custom_components.marstek_venus.const import OPTIONAL_GROUPS, Trigger
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
+from custom_components.marstek_venus.helpers import TRANSLATED_ERRORS
 from custom_components.marstek_venus.modes import MODE_OPTIONS
 from custom_components.marstek_venus.number import DOD_NUMBER, PASSIVE_NUMBERS, period_power
 from custom_components.marstek_venus.schedule import DAY_SET_OPTIONS, WEEKDAY_NAMES
-from custom_components.marstek_venus.select import SELECTS, period_days
+from custom_components.marstek_venus.select import MODE_SELECT, period_days
 from custom_components.marstek_venus.sensor import SENSORS
 from custom_components.marstek_venus.sensor_pv import PV_SENSORS
 from custom_components.marstek_venus.switch import SETTING_SWITCHES, period_enabled
@@ -219,8 +220,8 @@ def _entity_keys() -> dict[str, set[str]]:
         ("sensor", SENSORS),
         ("sensor", ENERGY_SENSORS),
         ("sensor", PV_SENSORS),
-        ("binary_sensor", (*BINARY_SENSORS, SCHEDULE_PENDING)),
-        ("select", (*SELECTS, period_days(0))),
+        ("binary_sensor", BINARY_SENSORS),
+        ("select", (MODE_SELECT, period_days(0))),
         ("button", BUTTONS),
         ("number", (*PASSIVE_NUMBERS, DOD_NUMBER, period_power(0))),
         ("switch", (*SETTING_SWITCHES, period_enabled(0))),
@@ -239,10 +240,10 @@ def test_entity_translations() -> None:
         assert keys == set(english[platform]), platform
         for key in keys:
             assert english[platform][key]["name"]
-    for description in (*SENSORS, *SELECTS):
+    for description in (*SENSORS, MODE_SELECT):
         options = getattr(description, "options", None) or list(MODE_OPTIONS)
         if description.key == "operating_mode":
-            platform = "select" if description in SELECTS else "sensor"
+            platform = "select" if description is MODE_SELECT else "sensor"
             assert set(english[platform]["operating_mode"]["state"]) == set(options)
     assert set(english["select"]["period_days"]["state"]) == set(DAY_SET_OPTIONS)
     # Period entities are named "Period {period} ...".
@@ -274,6 +275,7 @@ def test_exception_translations() -> None:
             continue
         used.update(re.findall(r'translation_key="(\w+)"', source))
     used -= {"pick_device", "poll_groups"}  # selector translation keys
+    used |= {key for _, _, key in TRANSLATED_ERRORS}  # library errors, by type (helpers.py)
     assert used
     assert used == set(english["exceptions"])
     for key in used:
@@ -283,7 +285,8 @@ def test_exception_translations() -> None:
 def test_config_flow_translations() -> None:
     """Form errors, abort reasons, steps and selector options used by the flows exist."""
     english = _json(INTEGRATION / "translations" / "en.json")
-    source = _sources()["config_flow.py"]
+    # The config flow and the options flow (options.py).
+    source = _sources()["config_flow.py"] + _sources()["options.py"]
     # Form errors come from probe.py: returned as (device, error) or mapped from a verdict.
     probe = ast.parse(_sources()["probe.py"])
     errors = {

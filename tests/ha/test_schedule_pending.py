@@ -67,7 +67,7 @@ async def test_select_manual_writes_pending_edits(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Choosing Manual writes every pending edit, each verified, in slot order, and no other."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     written = ManualPeriod(slot=0, start=time(1, 0), end=time(5, 0), power=-500)
     settings.periods = {0: written, 9: ManualPeriod(slot=9, start=time(0), end=time(0))}
     edits = {
@@ -96,7 +96,7 @@ async def test_select_manual_failure_keeps_the_rest_pending(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """A write that fails is reported; it and what follows stay pending, for the next try."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     first = ManualPeriod(slot=0, start=time(1, 0), end=time(5, 0), power=-500)
     second = ManualPeriod(slot=1, start=time(7, 0), end=time(8, 0), power=200)
     settings.pending = {0: first, 1: second}
@@ -132,7 +132,7 @@ async def test_select_manual_refused_for_a_pending_edit_beyond_the_limit(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """A pending edit the battery may no longer take is reported before anything is sent."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     settings.pending = {0: ManualPeriod(slot=0, start=time(1, 0), end=time(5, 0), power=9000)}
     with pytest.raises(ServiceValidationError, match="9000 W"):
         await _select(hass, "manual")
@@ -145,7 +145,7 @@ async def test_edit_kept_when_the_battery_left_manual(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Right before a write the mode is read again: left Manual meanwhile, nothing is written."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     settings.periods[0] = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0))
     await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     # Switched to Auto in the app since the last poll.
@@ -170,7 +170,7 @@ async def test_action_writes_pending_edits_too(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """The action switches to Manual, so what is pending is written with it, in slot order."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     edit = ManualPeriod(slot=2, start=time(17), end=time(21), power=600)
     settings.pending[2] = edit
     await call(hass, "set_manual_schedule", {**TARGET, **P1, "period": 5})
@@ -186,7 +186,7 @@ async def test_action_refused_for_a_pending_edit_beyond_the_limit(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """A pending edit the battery may no longer take stops the action before anything is sent."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     stale = ManualPeriod(slot=2, start=time(17), end=time(21), power=9000)
     settings.pending[2] = stale
     with pytest.raises(ServiceValidationError, match="9000 W"):

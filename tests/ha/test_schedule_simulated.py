@@ -39,6 +39,8 @@ from custom_components.marstek_venus.const import CONF_REQUEST_GAP, DOMAIN
 from custom_components.marstek_venus.pymarstek_venus.const import Method
 from simulator import ManualPeriod as SimPeriod, Mode as SimMode, SimulatedBattery
 
+from .test_end_to_end import no_confirm_pause
+
 SIM_HOST = "127.0.4.41"  # this module's corner of 127/8
 WRITE_METHODS = {Method.SET_MODE, Method.SET_DOD, Method.LED_CTRL, Method.BLE_ADV}
 MODE = "select.marstek_venus_operating_mode"
@@ -71,6 +73,7 @@ async def battery(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[Si
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.LOADED
+        no_confirm_pause(entry)
         yield simulated
         assert simulated.violations == []
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import time
-from unittest.mock import MagicMock
+from unittest.mock import ANY, MagicMock
 
 import pytest
 from homeassistant.components.select import (
@@ -83,13 +83,18 @@ async def test_select_passive(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Passive sends the power and duration the integration keeps."""
+    battery = mock_config_entry.runtime_data.data.battery
     await _select(hass, "passive")
-    mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=0, duration=3600))
-    settings = mock_config_entry.runtime_data.settings
+    mock_client.set_passive.assert_awaited_once_with(
+        PassiveConfig(power=0, duration=3600), confirm=True, battery=battery, on_sent=ANY
+    )
+    settings = mock_config_entry.runtime_data.control.settings
     settings.passive_power = -800
     settings.passive_duration = 600
     await _select(hass, "passive")
-    mock_client.set_passive.assert_awaited_with(PassiveConfig(power=-800, duration=600))
+    mock_client.set_passive.assert_awaited_with(
+        PassiveConfig(power=-800, duration=600), confirm=True, battery=battery, on_sent=ANY
+    )
     assert settings.mode is Mode.PASSIVE
     await hass.async_block_till_done()
     assert hass.states.get(ENTITY_ID).state == "passive"
@@ -111,7 +116,7 @@ async def test_select_manual_placeholder(
     assert period.weekdays == Weekday(0)
     assert period.power == 0
     mock_client.set_mode.assert_not_awaited()
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     assert settings.periods == {9: period}
     assert settings.mode is Mode.MANUAL
 
@@ -145,7 +150,7 @@ async def test_select_manual_rewrites_a_known_period(
         )
         for slot, (enabled, power) in stored.items()
     }
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     settings.periods = dict(periods)
     await _select(hass, "manual")
     mock_client.set_manual_period.assert_awaited_once_with(periods[written])
@@ -251,7 +256,7 @@ async def test_period_days(
     weekdays: Weekday,
 ) -> None:
     """A day set of a disabled period is stored, shown and left pending: nothing is sent."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     written = ManualPeriod(
         slot=0, start=time(1, 0), end=time(6, 0), weekdays=Weekday.MON, enabled=False
     )
@@ -275,7 +280,7 @@ async def test_period_days_written_in_manual(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """The days of an enabled period are written at once while the battery runs Manual."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     settings.periods[0] = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0))
     await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     await hass.services.async_call(
@@ -295,7 +300,7 @@ async def test_period_days_custom(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Other sets show as "custom", which cannot be chosen (the action writes them)."""
-    mock_config_entry.runtime_data.settings.periods[0] = ManualPeriod(
+    mock_config_entry.runtime_data.control.settings.periods[0] = ManualPeriod(
         slot=0, start=time(1, 0), end=time(6, 0), weekdays=Weekday.MON | Weekday.WED
     )
     mock_config_entry.runtime_data.async_update_listeners()
@@ -315,7 +320,7 @@ async def test_period_days_enabled_needs_a_day(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """An enabled period cannot be given no days."""
-    mock_config_entry.runtime_data.settings.periods[0] = ManualPeriod(
+    mock_config_entry.runtime_data.control.settings.periods[0] = ManualPeriod(
         slot=0, start=time(1, 0), end=time(6, 0)
     )
     with pytest.raises(ServiceValidationError, match="has no weekdays"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from typing import Any
-from unittest.mock import MagicMock
+from unittest.mock import ANY, MagicMock
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
@@ -71,7 +71,7 @@ async def test_set_one_period(
         slot=1, start=time(1, 0), end=time(6, 30), weekdays=Weekday(31), power=-1500
     )
     mock_client.set_manual_period.assert_awaited_once_with(expected)
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     assert settings.periods == {1: expected}
     assert settings.mode is Mode.MANUAL
     await hass.async_block_till_done()
@@ -117,7 +117,7 @@ async def test_set_several_periods_by_device(
             enabled=False,
         ),
     ]
-    assert set(mock_config_entry.runtime_data.settings.periods) == {0, 2}
+    assert set(mock_config_entry.runtime_data.control.settings.periods) == {0, 2}
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -125,7 +125,7 @@ async def test_failed_period_keeps_earlier_ones(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Periods written before a failure count as written; the failed one stays pending."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     old = ManualPeriod(slot=1, start=time(9), end=time(10), power=100)
     settings.periods[1] = old
     follow = mock_client.set_manual_period.side_effect
@@ -197,7 +197,7 @@ async def test_clear_schedule(
     assert [call.args[0].slot for call in mock_client.set_manual_period.await_args_list] == list(
         range(10)
     )
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     assert settings.periods == {slot: cleared_period(slot) for slot in range(10)}
     await hass.async_block_till_done()
     assert hass.states.get("switch.marstek_venus_period_1").state == "off"
@@ -209,14 +209,19 @@ async def test_set_passive_mode(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Power and duration are sent, and become the numbers' values."""
+    battery = mock_config_entry.runtime_data.data.battery
     await call(hass, "set_passive_mode", {**TARGET, "power": -2000, "duration": 900})
-    mock_client.set_passive.assert_awaited_once_with(PassiveConfig(power=-2000, duration=900))
+    mock_client.set_passive.assert_awaited_once_with(
+        PassiveConfig(power=-2000, duration=900), confirm=True, battery=battery, on_sent=ANY
+    )
     await call(hass, "set_passive_mode", {**TARGET, "power": 500})
-    mock_client.set_passive.assert_awaited_with(PassiveConfig(power=500, duration=900))
+    mock_client.set_passive.assert_awaited_with(
+        PassiveConfig(power=500, duration=900), confirm=True, battery=battery, on_sent=ANY
+    )
     await hass.async_block_till_done()
     assert hass.states.get("number.marstek_venus_passive_power").state == "500"
     assert hass.states.get("number.marstek_venus_passive_duration").state == "900"
-    assert mock_config_entry.runtime_data.settings.mode is Mode.PASSIVE
+    assert mock_config_entry.runtime_data.control.settings.mode is Mode.PASSIVE
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -309,8 +314,8 @@ async def test_bad_requests_send_nothing(
         await call(hass, service, data)
     assert_nothing_sent(mock_client)
     assert mock_client.get_mode.await_count == reads
-    assert mock_config_entry.runtime_data.settings.periods == {}
-    assert mock_config_entry.runtime_data.settings.pending == {}
+    assert mock_config_entry.runtime_data.control.settings.periods == {}
+    assert mock_config_entry.runtime_data.control.settings.pending == {}
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -93,7 +93,7 @@ def test_malformed_storage_is_dropped(data: dict[str, Any]) -> None:
 @pytest.mark.usefixtures("init_integration")
 async def test_blank_without_storage(mock_config_entry: MockConfigEntry) -> None:
     """A battery the integration never wrote to starts blank."""
-    assert mock_config_entry.runtime_data.settings == StoredState()
+    assert mock_config_entry.runtime_data.control.settings == StoredState()
 
 
 async def test_loaded_at_setup_and_shown(
@@ -144,7 +144,7 @@ async def test_saved_and_reloaded(
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    settings = entry.runtime_data.settings
+    settings = entry.runtime_data.control.settings
     assert (settings.passive_power, settings.dod) == (-700, 60)
     assert hass.states.get("number.marstek_venus_depth_of_discharge").state == "60"
 
@@ -180,6 +180,6 @@ async def test_pending_edit_saved_and_reloaded(
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.runtime_data.settings.pending[1].power == 400
+    assert entry.runtime_data.control.settings.pending[1].power == 400
     assert hass.states.get("number.marstek_venus_period_2_power").state == "400"
     mock_client.set_manual_period.assert_not_awaited()

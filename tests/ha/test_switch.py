@@ -60,7 +60,7 @@ async def test_enable_and_disable_a_period(
 ) -> None:
     """In Manual, the switch writes the stored period with enable flipped, both ways: turning a
     running period off must stop it on the battery."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     period = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-900, enabled=False)
     settings.periods[0] = period
     await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
@@ -81,7 +81,7 @@ async def test_enabling_outside_manual_is_kept_pending(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """Enabling a period in Auto does not switch the battery to Manual: it waits."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     period = ManualPeriod(slot=0, start=time(1, 0), end=time(6, 0), power=-900, enabled=False)
     settings.periods[0] = period
     await switch(hass, SERVICE_TURN_ON, PERIOD_1)
@@ -109,7 +109,7 @@ async def test_enabling_a_period_without_days_is_refused(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """An enabled period needs at least one weekday."""
-    mock_config_entry.runtime_data.settings.periods[0] = ManualPeriod(
+    mock_config_entry.runtime_data.control.settings.periods[0] = ManualPeriod(
         slot=0, start=time(1, 0), end=time(6, 0), weekdays=Weekday(0), enabled=False
     )
     with pytest.raises(ServiceValidationError, match="Period 1 is enabled but has no weekdays"):
@@ -131,7 +131,7 @@ async def test_device_settings(
     field: str,
 ) -> None:
     """LED and BLE advertising: written, remembered, shown as assumed state."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     assert hass.states.get(entity_id).state == "unknown"
     await switch(hass, SERVICE_TURN_OFF, entity_id)
     getattr(mock_client, method).assert_awaited_once_with(False)

@@ -55,7 +55,7 @@ async def test_set_start_and_end(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry
 ) -> None:
     """In Manual, each edit of an enabled period writes it whole, the other fields as stored."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     settings.periods[0] = ManualPeriod(
         slot=0, start=time(8, 0), end=time(10, 0), power=800, enabled=True
     )
@@ -79,7 +79,7 @@ async def test_edits_outside_manual_are_kept_pending(
     hass: HomeAssistant, mock_client: MagicMock, mock_config_entry: MockConfigEntry, mode: Mode
 ) -> None:
     """Outside Manual an edit is stored and shown, and the battery hears nothing at all."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     written = ManualPeriod(slot=0, start=time(8, 0), end=time(10, 0), power=800, enabled=True)
     settings.periods[0] = written
     await report_mode(mock_config_entry, mock_client, mode)
@@ -117,7 +117,7 @@ async def test_invalid_times_send_nothing(
     message: str,
 ) -> None:
     """An enabled period must end after it starts; times are whole minutes."""
-    settings = mock_config_entry.runtime_data.settings
+    settings = mock_config_entry.runtime_data.control.settings
     period = ManualPeriod(slot=0, start=time(8, 0), end=time(10, 0), power=800, enabled=True)
     settings.periods[0] = period
     with pytest.raises(ServiceValidationError, match=message):
@@ -136,7 +136,7 @@ async def test_disabled_period_may_hold_any_window(
     await report_mode(mock_config_entry, mock_client, Mode.MANUAL)
     await set_time(hass, START, "22:00:00")
     mock_client.set_manual_period.assert_not_awaited()
-    period = mock_config_entry.runtime_data.settings.pending[0]
+    period = mock_config_entry.runtime_data.control.settings.pending[0]
     assert (period.start, period.end, period.enabled) == (time(22, 0), time(0, 0), False)
     await hass.async_block_till_done()
     assert hass.states.get(START).state == "22:00:00"

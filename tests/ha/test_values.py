@@ -10,13 +10,12 @@ from custom_components.marstek_venus.coordinator import MarstekData
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
 from custom_components.marstek_venus.pymarstek_venus.const import Method
 from custom_components.marstek_venus.sensor import SENSORS
-from custom_components.marstek_venus.sensor_pv import PV_SENSORS, pv_value
+from custom_components.marstek_venus.sensor_pv import PV_SENSORS
 
 from .conftest import FakeBattery
 
-_SENSORS = {description.key: description for description in SENSORS}
+_SENSORS = {description.key: description for description in (*SENSORS, *PV_SENSORS)}
 _ENERGY = {description.key: description for description in ENERGY_SENSORS}
-_PV = {description.key: description for description in PV_SENSORS}
 
 
 @pytest.fixture
@@ -35,8 +34,6 @@ def full() -> MarstekData:
 
 
 def _value(key: str, data: MarstekData) -> object:
-    if key in _PV:
-        return pv_value(_PV[key], data)
     return _SENSORS[key].value_fn(data)
 
 

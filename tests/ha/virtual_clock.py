@@ -84,5 +84,5 @@ async def async_setup_simulated(
     # Polling runs once the entities, loaded in the executor, have subscribed; then let the
     # first scheduled poll finish, so that the test starts between two polls.
     await run_until(freezer, lambda: bool(coordinator.async_contexts()), 60, 0.01, 0.002)
-    await run_until(freezer, lambda: not coordinator.gate.locked(), 60)
+    await run_until(freezer, lambda: not coordinator.client.lock.locked(), 60)
     return entry

@@ -1,13 +1,14 @@
 """The client against the simulator over real UDP on loopback: reads, verified writes, faults.
 
-Pacing is shortened for speed (the safety floor patched to 50 ms, and the simulator told the
-same minimum gap), so every test still checks that no device-safety rule was broken.
+Pacing is shortened for speed (a ``Timing`` with a 50 ms safety floor, and the simulator told
+the same minimum gap), so every test still checks that no device-safety rule was broken.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -23,22 +24,27 @@ from custom_components.marstek_venus.pymarstek_venus import (
     MarstekWriteError,
     Mode,
     PassiveConfig,
+    SocketRegistry,
+    Timing,
     Weekday,
-    client as client_module,
-    pacing,
-    transport,
 )
 from simulator import Faults, SimulatedBattery
 
 GAP = 0.05
+FAST = Timing(
+    request_gap=GAP,
+    min_request_gap=GAP,
+    timeout=0.3,
+    backoff=0.02,
+    resend_after=0.15,
+    verify_settle=GAP,
+)
 
 
-@pytest.fixture(autouse=True)
-def _fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "MIN_REQUEST_GAP", GAP)
-    monkeypatch.setattr(pacing, "MIN_REQUEST_GAP", GAP)
-    monkeypatch.setattr(client_module, "VERIFY_SETTLE", GAP)
-    monkeypatch.setattr(client_module, "RESEND_AFTER", 0.15)
+@pytest.fixture
+def sockets() -> SocketRegistry:
+    """Shared sockets and pacing with the 50 ms floor, for this test only."""
+    return SocketRegistry(FAST)
 
 
 @pytest.fixture
@@ -66,14 +72,13 @@ async def battery(udp_port: int) -> AsyncIterator[Callable[..., Any]]:
         assert sim.internal_errors == 0
 
 
-def _client(sim: SimulatedBattery, **kw: Any) -> MarstekClient:
-    options: dict[str, Any] = {"request_gap": GAP, "timeout": 0.3, "backoff": 0.02} | kw
-    return MarstekClient(sim.host, sim.port, **options)
+def _client(sockets: SocketRegistry, sim: SimulatedBattery, **kw: Any) -> MarstekClient:
+    return MarstekClient(sim.host, sim.port, timing=replace(FAST, **kw), sockets=sockets)
 
 
-async def test_venus_e3_150_reads(battery: Any) -> None:
+async def test_venus_e3_150_reads(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150")
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         device = await client.get_device()
         assert device.ble_mac == sim.ble_mac
         assert device.family is Family.VENUS_E3
@@ -116,16 +121,18 @@ async def test_venus_e3_150_reads(battery: Any) -> None:
         "venus_mini_300",
     ],
 )
-async def test_every_profile_decodes_to_the_simulated_truth(battery: Any, profile: str) -> None:
+async def test_every_profile_decodes_to_the_simulated_truth(
+    battery: Any, sockets: SocketRegistry, profile: str
+) -> None:
     sim = await battery(profile)
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.get_device()
         assert client.profile is not None
-        if client.profile.has_pv:
-            pv = await client.get_pv_status()
+        pv = await client.get_pv_status() if client.profile.has_pv else None
+        if pv is not None:
             assert pv.total_power == pytest.approx(sum(sim.state.pv_channels), abs=2)
         if client.profile.has_es_status:
-            status = await client.get_es_status()
+            status = await client.get_es_status(pv)
             assert status.soc == sim.state.soc
             assert status.battery_power == pytest.approx(sim.state.battery_power, abs=5)
         if client.profile.has_battery_status:
@@ -137,9 +144,9 @@ async def test_every_profile_decodes_to_the_simulated_truth(battery: Any, profil
         assert mode.mode is Mode.AUTO
 
 
-async def test_mode_write_is_verified(battery: Any) -> None:
+async def test_mode_write_is_verified(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150")
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.set_mode(Mode.AI)
         assert sim.state.mode == "AI"
         await client.set_mode(Mode.UPS)
@@ -150,10 +157,10 @@ async def test_mode_write_is_verified(battery: Any) -> None:
     assert methods.count("ES.GetMode") >= 2
 
 
-async def test_ups_on_venus_a_149(battery: Any) -> None:
+async def test_ups_on_venus_a_149(battery: Any, sockets: SocketRegistry) -> None:
     """Venus A fw 149 accepts UPS (the gate is at 149, not 150); the read-back confirms it."""
     sim = await battery("venus_a_149")
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.get_device()
         assert client.profile is not None
         assert client.profile.supports_ups
@@ -162,9 +169,9 @@ async def test_ups_on_venus_a_149(battery: Any) -> None:
         assert (await client.get_mode()).mode is Mode.UPS
 
 
-async def test_passive_and_manual_writes(battery: Any) -> None:
+async def test_passive_and_manual_writes(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150")
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.set_passive(PassiveConfig(-800, 300))
         state = sim.state
         assert state.mode == "Passive"
@@ -182,17 +189,17 @@ async def test_passive_and_manual_writes(battery: Any) -> None:
         )
 
 
-async def test_first_write_rejected_then_accepted(battery: Any) -> None:
+async def test_first_write_rejected_then_accepted(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150", faults=Faults(reject_first_write=True))
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.set_manual_period(ManualPeriod(0, time(8), time(9)))
     assert [r.method for r in sim.requests].count("ES.SetMode") == 2
     assert sim.state.mode == "Manual"
 
 
-async def test_unconfirmed_write_raises(battery: Any) -> None:
+async def test_unconfirmed_write_raises(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150")
-    async with _client(sim, write_attempts=2) as client:
+    async with _client(sockets, sim, write_attempts=2) as client:
         await client.get_device()
         sim.set_silent(True)
         with pytest.raises(MarstekWriteError, match="not confirmed"):
@@ -200,18 +207,18 @@ async def test_unconfirmed_write_raises(battery: Any) -> None:
     assert sim.state.mode == "Auto"
 
 
-async def test_settings_writes(battery: Any) -> None:
+async def test_settings_writes(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150")
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.set_depth_of_discharge(40)
         await client.set_led(False)
         await client.set_ble_advertising(False)
     assert (sim.state.dod, sim.state.led, sim.state.ble_adv) == (40, False, False)
 
 
-async def test_invalid_write_sends_nothing(battery: Any) -> None:
+async def test_invalid_write_sends_nothing(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_mini_300")
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.get_device()
         before = len(sim.requests)
         with pytest.raises(MarstekValidationError):
@@ -232,33 +239,35 @@ async def test_invalid_write_sends_nothing(battery: Any) -> None:
     ],
     ids=["loss", "duplicates", "contention", "reply-to-source-port", "latency"],
 )
-async def test_reads_survive_faults(battery: Any, faults: Faults) -> None:
+async def test_reads_survive_faults(battery: Any, sockets: SocketRegistry, faults: Faults) -> None:
     sim = await battery("venus_e3_150", faults=faults)
-    async with _client(sim, attempts=8) as client:
+    async with _client(sockets, sim, attempts=8) as client:
         await client.get_device()
         for _ in range(6):
             assert (await client.get_mode()).mode is Mode.AUTO
         assert client.stats.answered >= 7
 
 
-async def test_reply_to_source_port_works_from_an_ephemeral_port(battery: Any) -> None:
+async def test_reply_to_source_port_works_from_an_ephemeral_port(
+    battery: Any, sockets: SocketRegistry
+) -> None:
     """Units that answer the source port are reachable even without binding their port."""
     sim = await battery("venus_e3_150", faults=Faults(reply_to_source_port=True))
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         assert (await client.get_device()).ble_mac == sim.ble_mac
 
 
-async def test_silent_device_times_out(battery: Any) -> None:
+async def test_silent_device_times_out(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150")
     sim.set_silent(True)
-    async with _client(sim, attempts=2) as client:
+    async with _client(sockets, sim, attempts=2) as client:
         with pytest.raises(MarstekTimeoutError):
             await client.get_device()
 
 
-async def test_reboot_and_ip_change(battery: Any) -> None:
+async def test_reboot_and_ip_change(battery: Any, sockets: SocketRegistry) -> None:
     sim = await battery("venus_e3_150", reboot_duration=0.2)
-    async with _client(sim, attempts=4, backoff=0.1) as client:
+    async with _client(sockets, sim, attempts=4, backoff=0.1) as client:
         await client.get_device()
         sim.reboot(reset_counters=True)
         assert (await client.get_mode()).mode is Mode.AUTO
@@ -266,18 +275,20 @@ async def test_reboot_and_ip_change(battery: Any) -> None:
     # To the client the new address is a new device with no pacing history; the battery
     # itself still counts the gap since our last request.
     await asyncio.sleep(GAP)
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         assert client.host == "127.0.0.3"
         assert (await client.get_device()).ble_mac == sim.ble_mac
 
 
-async def test_set_host_while_connected_follows_the_battery(battery: Any) -> None:
+async def test_set_host_while_connected_follows_the_battery(
+    battery: Any, sockets: SocketRegistry
+) -> None:
     sim = await battery("venus_e3_150")
-    async with _client(sim) as client:
+    async with _client(sockets, sim) as client:
         await client.get_device()
         await sim.change_ip("127.0.0.3")
         await asyncio.sleep(GAP)  # the battery still counts the gap since our last request
         client.set_host("127.0.0.3")
         assert (await client.get_device()).host == "127.0.0.3"
-        assert client._channel is not None
-        assert client._channel.host == "127.0.0.3"
+        assert client.channel is not None
+        assert client.channel.host == "127.0.0.3"

@@ -6,14 +6,17 @@ are bounded so this runs in seconds.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import fields, is_dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.marstek_venus.pymarstek_venus.const import Mode
+from custom_components.marstek_venus.pymarstek_venus.const import Method, Mode
 from custom_components.marstek_venus.pymarstek_venus.decode import (
+    DECODERS,
+    ReplyContext,
     decode_battery,
     decode_ble,
     decode_device,
@@ -102,6 +105,23 @@ srcs = st.one_of(
 )
 
 
+# What each entry of the decoder table returns.
+_MODELS: dict[Method, type] = {
+    Method.GET_DEVICE: DeviceInfo,
+    Method.WIFI_STATUS: WifiStatus,
+    Method.BLE_STATUS: BleStatus,
+    Method.BATTERY_STATUS: BatteryStatus,
+    Method.PV_STATUS: PvStatus,
+    Method.ES_STATUS: EnergySystemStatus,
+    Method.ES_MODE: ModeStatus,
+    Method.METER_STATUS: MeterStatus,
+    Method.SET_MODE: bool,
+    Method.SET_DOD: bool,
+    Method.LED_CTRL: bool,
+    Method.BLE_ADV: bool,
+}
+
+
 def _assert_sane(value: object) -> None:
     """Every number in a model is finite; percentages are percentages; MACs are MACs."""
     if is_dataclass(value) and not isinstance(value, type):
@@ -174,20 +194,9 @@ def test_device_identity_is_always_a_ble_mac(result: dict[str, Any], src: str | 
 @given(value=json_values)
 def test_nested_junk_anywhere(value: Any) -> None:
     """Arbitrary JSON (objects or not) never produces a foreign exception."""
-    profile = profile_for("VenusA", 150)
-    calls: list[tuple[Callable[[], object], type]] = [
-        (lambda: decode_device(value, None, "10.0.0.5", 30000), DeviceInfo),
-        (lambda: decode_wifi(value), WifiStatus),
-        (lambda: decode_ble(value), BleStatus),
-        (lambda: decode_battery(value, profile), BatteryStatus),
-        (lambda: decode_pv(value, profile), PvStatus),
-        (lambda: decode_es_status(value, profile), EnergySystemStatus),
-        (lambda: decode_mode(value, profile), ModeStatus),
-        (lambda: decode_meter(value, profile), MeterStatus),
-        (lambda: decode_set_result(value), bool),
-    ]
-    for call, model in calls:
-        _run(call, cast("type[object]", model))
+    context = ReplyContext(profile_for("VenusA", 150), host="10.0.0.5", port=30000)
+    for method, decode in DECODERS.items():
+        _run(functools.partial(decode, value, context), _MODELS[method])
 
 
 @FUZZ

@@ -12,18 +12,13 @@ import pytest
 from custom_components.marstek_venus.pymarstek_venus import (
     MarstekClient,
     MarstekPortInUseError,
+    Timing,
     discover,
     discovery as discovery_module,
-    transport,
 )
 from simulator import SimulatedBattery
 
 from .conftest import reply
-
-
-@pytest.fixture(autouse=True)
-def _fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "MIN_REQUEST_GAP", 0.05)
 
 
 async def test_finds_each_battery_once(udp_port: int) -> None:
@@ -44,7 +39,7 @@ async def test_finds_each_battery_once(udp_port: int) -> None:
     ]
     # Three probes on the schedule, each answered; the copies collapse into one device.
     for sim in sims:
-        assert len(sim.requests) == len(discovery_module.PROBE_SCHEDULE)
+        assert len(sim.requests) == len(Timing().probe_schedule)
         assert sim.violations == []
 
 
@@ -97,7 +92,10 @@ async def test_discovery_waits_for_a_request_in_flight(udp_port: int) -> None:
     sim.faults.latency = 0.1
     async with (
         sim,
-        MarstekClient("127.0.0.2", udp_port, request_gap=0.05, timeout=0.5) as client,
+        # 50 ms asked for, raised to the library's 0.3 s safety floor.
+        MarstekClient(
+            "127.0.0.2", udp_port, timing=Timing(request_gap=0.05, timeout=0.5)
+        ) as client,
     ):
         poll = asyncio.create_task(client.get_device())
         await asyncio.sleep(0.01)
@@ -115,10 +113,11 @@ def test_interface_broadcast_addresses_are_not_loopback() -> None:
 
 async def test_discovery_right_after_a_client_left_keeps_the_gap(udp_port: int) -> None:
     """An entry reloading closes its socket; a scan right then must still wait its turn."""
-    # The pacing floor is patched to 50 ms in this module; the battery checks a bit less.
+    # The client keeps the library's 0.3 s floor; the battery checks far less.
     sim = SimulatedBattery(profile="venus_e3_150", host="127.0.0.2", port=udp_port, min_gap=0.04)
     async with sim:
-        async with MarstekClient("127.0.0.2", udp_port, request_gap=0.3, timeout=0.5) as client:
+        timing = Timing(request_gap=0.3, timeout=0.5)
+        async with MarstekClient("127.0.0.2", udp_port, timing=timing) as client:
             await client.get_device()
         found = await discover([udp_port], targets=["127.0.0.2"], timeout=4)
     assert [d.ble_mac for d in found] == [sim.ble_mac]

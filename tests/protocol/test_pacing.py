@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from custom_components.marstek_venus.pymarstek_venus import MarstekClient, Mode, discover
+from custom_components.marstek_venus.pymarstek_venus import MarstekClient, Mode, Timing, discover
 from custom_components.marstek_venus.pymarstek_venus.discovery import (
     LIMITED_BROADCAST,
     probe_rounds,
@@ -139,8 +139,9 @@ async def test_polls_writes_and_scans_together_keep_every_gap(udp_port: int) -> 
     gap = 0.5
     battery = SimulatedBattery("venus_e3_150", "127.0.0.2", udp_port, min_gap=0.3)
     async with battery:
-        first = MarstekClient("127.0.0.2", udp_port, request_gap=gap, timeout=3.0)
-        second = MarstekClient("127.0.0.2", udp_port, request_gap=gap, timeout=3.0)
+        timing = Timing(request_gap=gap, timeout=3.0)
+        first = MarstekClient("127.0.0.2", udp_port, timing=timing)
+        second = MarstekClient("127.0.0.2", udp_port, timing=timing)
         stop = asyncio.Event()
 
         async def poll(client: MarstekClient) -> None:
@@ -166,6 +167,7 @@ async def test_polls_writes_and_scans_together_keep_every_gap(udp_port: int) -> 
 
 async def _scan_while_a_battery_joins(port: int, gap: float, join_after: float) -> None:
     """One poller busy on 127.0.0.3, a scan, and 127.0.0.2's client connecting mid-scan."""
+    timing = Timing(request_gap=gap, timeout=3.0)
     stop = asyncio.Event()
 
     async def poll(client: MarstekClient) -> None:
@@ -174,7 +176,7 @@ async def _scan_while_a_battery_joins(port: int, gap: float, join_after: float) 
 
     async def join() -> None:
         await asyncio.sleep(join_after)
-        async with MarstekClient("127.0.0.2", port, request_gap=gap, timeout=3.0) as newcomer:
+        async with MarstekClient("127.0.0.2", port, timing=timing) as newcomer:
             await newcomer.get_device()
             await poll(newcomer)
 
@@ -182,7 +184,7 @@ async def _scan_while_a_battery_joins(port: int, gap: float, join_after: float) 
         await discover([port], targets=["127.0.0.2", "127.0.0.3"], timeout=2.5)
         stop.set()
 
-    async with MarstekClient("127.0.0.3", port, request_gap=gap, timeout=3.0) as poller:
+    async with MarstekClient("127.0.0.3", port, timing=timing) as poller:
         await asyncio.gather(poll(poller), scan(), join())
 
 

@@ -6,9 +6,12 @@ import dataclasses
 
 import pytest
 
+from custom_components.marstek_venus.pymarstek_venus.const import Method
 from custom_components.marstek_venus.pymarstek_venus.models import Family
 from custom_components.marstek_venus.pymarstek_venus.profiles import (
+    FAMILY_BASES,
     FIRMWARE_POWER_LIMIT,
+    VERSION_OVERRIDES,
     FirmwareProfile,
     family_from_model,
     normalise_version,
@@ -216,3 +219,49 @@ def test_unknown_model_keeps_values_raw() -> None:
     assert profile.es_pv_valid
     assert profile.pv1_power_scale == 1.0
     assert profile.bat_capacity_scale == 1.0
+
+
+@pytest.mark.parametrize(
+    ("model", "ver"),
+    [("VenusE 3.0", 122), ("VenusE 3.0", 139), ("VenusE 3.0", 150), ("VenusE", 153),
+     ("VenusC", 156), ("VenusA", 147), ("VenusD", 150), ("VNSEM-0", 300), ("Venus Z", 200)],
+)  # fmt: skip
+def test_method_table_is_the_capability_gates(model: str, ver: int) -> None:
+    """``methods`` is the one table: ``answers`` and every ``has_*`` flag read it."""
+    profile = profile_for(model, ver)
+    assert all(profile.answers(method) is (method in profile.methods) for method in Method)
+    assert profile.has_es_status is profile.answers(Method.ES_STATUS)
+    assert profile.has_battery_status is profile.answers(Method.BATTERY_STATUS)
+    assert profile.has_pv is profile.answers(Method.PV_STATUS)
+    assert profile.has_meter is profile.answers(Method.METER_STATUS)
+    assert profile.supports_settings is all(
+        profile.answers(method) for method in (Method.SET_DOD, Method.LED_CTRL, Method.BLE_ADV)
+    )
+    # Every firmware answers the identity read, the mode read and the mode write.
+    assert {Method.GET_DEVICE, Method.ES_MODE, Method.SET_MODE} <= profile.methods
+
+
+def test_every_family_has_a_base_row() -> None:
+    """profile_for has a row for every family, and every override names known families."""
+    assert set(FAMILY_BASES) == set(Family)
+    for family, base in FAMILY_BASES.items():
+        assert base.family is family
+    for row in VERSION_OVERRIDES:
+        assert row.families <= set(Family)
+        assert row.builds or row.first is not None or row.last is not None
+
+
+def test_a_build_row_overrides_its_release() -> None:
+    """148.7 reports PV totals like 149 while 148 does not: a row may name single builds."""
+    assert profile_for("VenusA", 1487).es_pv_valid
+    assert not profile_for("VenusA", 1486).es_pv_valid
+    assert profile_for("VenusA", 1487).supports_ups is profile_for("VenusA", 148).supports_ups
+
+
+def test_diagnostics_view_keeps_the_flags() -> None:
+    """as_dict shows the method table as the has_* flags diagnostics always showed."""
+    values = profile_for("VenusA", 149).as_dict()
+    assert "methods" not in values
+    assert values["has_pv"] is True
+    assert values["supports_settings"] is False
+    assert values["family"] is Family.VENUS_A

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import pytest_socket
 
-from custom_components.marstek_venus.pymarstek_venus.client import MarstekClient
-from custom_components.marstek_venus.pymarstek_venus.errors import MarstekPortInUseError
-from custom_components.marstek_venus.pymarstek_venus.reachability import (
+from custom_components.marstek_venus.pymarstek_venus import (
+    MarstekClient,
+    MarstekPortInUseError,
     Reachability,
+    Timing,
     Verdict,
     probe,
 )
@@ -24,7 +25,7 @@ from simulator import Faults, SimulatedBattery
 
 PEER = "127.0.0.2"
 GAP = 0.3  # the library's floor: the fastest a test may go
-FAST = {"request_gap": GAP, "answer_within": 0.3}
+FAST: dict[str, Any] = {"timing": Timing(request_gap=GAP), "answer_within": 0.3}
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +85,7 @@ async def test_closed_port_is_refused_after_one_datagram(raw_peer: Any, udp_port
     A plain client waits out its whole retry budget here and cannot tell why.
     """
     witness = await raw_peer(None, host="127.0.0.3")  # another address, same port
-    found = await probe(PEER, udp_port, sends=3, request_gap=5.0, answer_within=5.0)
+    found = await probe(PEER, udp_port, sends=3, timing=Timing(request_gap=5.0), answer_within=5.0)
     assert found == Reachability(Verdict.REFUSED)
     assert witness.requests == []
 
@@ -117,9 +118,9 @@ async def test_the_probe_is_paced_like_any_request(udp_port: int) -> None:
     """A request right before and right after the probe: each keeps the gap to it."""
     gap = 0.5
     async with SimulatedBattery("venus_e3_150", PEER, udp_port, min_gap=gap) as battery:
-        async with MarstekClient(PEER, udp_port, request_gap=gap) as client:
+        async with MarstekClient(PEER, udp_port, timing=Timing(request_gap=gap)) as client:
             await client.get_device()
-            found = await probe(PEER, udp_port, request_gap=gap, answer_within=0.3)
+            found = await probe(PEER, udp_port, timing=client.timing, answer_within=0.3)
             assert found.verdict is Verdict.ANSWERED
             await client.get_device()
         assert len(battery.requests) == 3

@@ -12,8 +12,8 @@ from custom_components.marstek_venus.pymarstek_venus import (
     MarstekApiError,
     MarstekClient,
     MarstekTimeoutError,
-    pacing,
-    transport,
+    SocketRegistry,
+    Timing,
 )
 from simulator import Faults, SimulatedBattery
 
@@ -21,19 +21,20 @@ GAP = 0.05
 HOST = "127.0.66.11"
 
 
-@pytest.fixture(autouse=True)
-def _fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "MIN_REQUEST_GAP", GAP)
-    monkeypatch.setattr(pacing, "MIN_REQUEST_GAP", GAP)
+@pytest.fixture
+def sockets() -> SocketRegistry:
+    """Shared sockets and pacing with a 50 ms safety floor, for this test only."""
+    return SocketRegistry(Timing(request_gap=GAP, min_request_gap=GAP))
 
 
-async def test_single_probe_of_a_silent_battery_is_one_datagram(udp_port: int) -> None:
+async def test_single_probe_of_a_silent_battery_is_one_datagram(
+    udp_port: int, sockets: SocketRegistry
+) -> None:
     """Without ``single`` a silent battery costs six datagrams; with it, one."""
     faults = Faults(silent=True)
     async with SimulatedBattery("venus_e3_150", HOST, udp_port, min_gap=GAP, faults=faults) as sim:
-        async with MarstekClient(
-            HOST, udp_port, request_gap=GAP, timeout=0.2, backoff=0.01
-        ) as client:
+        timing = Timing(request_gap=GAP, min_request_gap=GAP, timeout=0.2, backoff=0.01)
+        async with MarstekClient(HOST, udp_port, timing=timing, sockets=sockets) as client:
             with pytest.raises(MarstekTimeoutError):
                 await client.get_device(single=True)
             assert [record.method for record in sim.requests] == ["Marstek.GetDevice"]
@@ -46,11 +47,12 @@ async def test_single_probe_of_a_silent_battery_is_one_datagram(udp_port: int) -
         assert sim.violations == []
 
 
-async def test_single_probe_hears_a_busy_battery(udp_port: int) -> None:
+async def test_single_probe_hears_a_busy_battery(udp_port: int, sockets: SocketRegistry) -> None:
     """A contention reply is an answer: the Open API is on again, whatever it said."""
     faults = Faults(ct_contention=1.0)
     async with SimulatedBattery("venus_e3_150", HOST, udp_port, min_gap=GAP, faults=faults) as sim:
-        async with MarstekClient(HOST, udp_port, request_gap=GAP, timeout=0.5) as client:
+        timing = Timing(request_gap=GAP, min_request_gap=GAP, timeout=0.5)
+        async with MarstekClient(HOST, udp_port, timing=timing, sockets=sockets) as client:
             with pytest.raises(MarstekApiError):
                 await client.get_device(single=True)
             assert len(sim.requests) == 1

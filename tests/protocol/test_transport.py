@@ -12,6 +12,7 @@ import json
 import logging
 import socket
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,23 +23,23 @@ from custom_components.marstek_venus.pymarstek_venus import (
     MarstekMethodNotSupportedError,
     MarstekPortInUseError,
     MarstekTimeoutError,
+    SocketRegistry,
+    Timing,
 )
 from custom_components.marstek_venus.pymarstek_venus.transport import (
     MAX_DATAGRAM_SIZE,
-    acquire_socket,
-    release_socket,
     validate_host,
 )
 
 from .conftest import reply
 
-FAST = {"timeout": 0.4, "backoff": 0.01, "request_gap": 0.3}
+FAST = Timing(timeout=0.4, backoff=0.01, request_gap=0.3)
 STATUS = {"id": 0, "state": "connect", "ble_mac": "009b08a5dfa5"}
 
 
 async def test_request_shape_and_reply(raw_peer: Any, udp_port: int) -> None:
     peer = await raw_peer(lambda m: [reply(m, STATUS)])
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
         assert await client.call("BLE.GetStatus") == STATUS
         assert client.stats.sent == 1
         assert client.stats.answered == 1
@@ -53,9 +54,10 @@ async def test_request_shape_and_reply(raw_peer: Any, udp_port: int) -> None:
 
 async def test_request_ids_wrap_to_one(raw_peer: Any, udp_port: int) -> None:
     peer = await raw_peer(lambda m: [reply(m, STATUS)])
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
-        assert client._socket is not None
-        client._socket._next_id = 0xFFFF - 1
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
+        assert client.socket is not None
+        while client.socket.next_request_id() != 0xFFFF - 1:
+            pass  # the next request takes the last id, the one after it wraps
         await client.call("BLE.GetStatus")
         await client.call("BLE.GetStatus")
     assert [r["id"] for r in peer.requests] == [0xFFFF, 1]
@@ -81,10 +83,10 @@ async def test_hostile_datagrams_are_dropped_and_counted(
         ]
 
     await raw_peer(respond)
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
         assert await client.call("BLE.GetStatus") == STATUS
-        assert client._socket is not None
-        drops = client._socket.drops
+        assert client.socket is not None
+        drops = client.socket.drops
     assert drops.malformed == 6
     assert drops.oversized == 1
     assert drops.echo == 1
@@ -99,7 +101,7 @@ async def test_hostile_datagrams_are_dropped_and_counted(
 async def test_reply_from_a_stranger_is_not_accepted(raw_peer: Any, udp_port: int) -> None:
     target = await raw_peer(None, host="127.0.0.2")
     stranger = await raw_peer(None, host="127.0.0.3")
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
         task = asyncio.create_task(client.call("BLE.GetStatus"))
         await asyncio.wait_for(target.received.wait(), 1)
         request = target.requests[0]
@@ -108,13 +110,13 @@ async def test_reply_from_a_stranger_is_not_accepted(raw_peer: Any, udp_port: in
         assert not task.done()
         target.send(reply(request, STATUS), ("127.0.0.1", udp_port))
         assert await task == STATUS
-        assert client._socket is not None
-        assert client._socket.drops.stranger == 1
+        assert client.socket is not None
+        assert client.socket.drops.stranger == 1
 
 
 async def test_duplicate_reply_is_dropped(raw_peer: Any, udp_port: int) -> None:
     await raw_peer(lambda m: [reply(m, STATUS), reply(m, STATUS)])
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
         await client.call("BLE.GetStatus")
         await asyncio.sleep(0.05)
         assert client.stats.dropped == 1
@@ -129,7 +131,7 @@ async def test_parse_error_with_id_zero_is_retried(raw_peer: Any, udp_port: int)
         return next(answers, [reply(message, STATUS)])
 
     peer = await raw_peer(respond)
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
         assert await client.call("BLE.GetStatus") == STATUS
         assert client.stats.errors == 1
     assert len(peer.requests) == 2
@@ -140,7 +142,7 @@ async def test_method_not_found_is_not_retried(raw_peer: Any, udp_port: int) -> 
     peer = await raw_peer(
         lambda m: [json.dumps({"id": m["id"], "src": "x", "error": error}).encode()]
     )
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
         with pytest.raises(MarstekMethodNotSupportedError) as err:
             await client.call("PV.GetStatus")
     assert err.value.data == 424
@@ -149,7 +151,7 @@ async def test_method_not_found_is_not_retried(raw_peer: Any, udp_port: int) -> 
 
 async def test_silence_times_out_after_resends_and_retries(raw_peer: Any, udp_port: int) -> None:
     peer = await raw_peer(None)
-    async with MarstekClient("127.0.0.2", udp_port, attempts=2, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=replace(FAST, attempts=2)) as client:
         with pytest.raises(MarstekTimeoutError):
             await client.call("ES.GetMode")
         assert client.stats.timeouts == 2
@@ -167,7 +169,7 @@ async def test_first_datagram_lost_is_recovered_by_the_resend(raw_peer: Any, udp
         return [] if len(seen) == 1 else [reply(message, STATUS)]
 
     await raw_peer(respond)
-    async with MarstekClient("127.0.0.2", udp_port, **FAST) as client:
+    async with MarstekClient("127.0.0.2", udp_port, timing=FAST) as client:
         assert await client.call("BLE.GetStatus") == STATUS
         assert client.stats.resends == 1
         assert client.stats.timeouts == 0
@@ -194,8 +196,8 @@ async def test_requests_are_paced_and_never_overlap(raw_peer: Any, udp_port: int
 
     peer = await raw_peer(respond)
     async with (
-        MarstekClient("127.0.0.2", udp_port, **FAST) as first,
-        MarstekClient("127.0.0.2", udp_port, **FAST) as second,
+        MarstekClient("127.0.0.2", udp_port, timing=FAST) as first,
+        MarstekClient("127.0.0.2", udp_port, timing=FAST) as second,
     ):
         await asyncio.gather(*(c.call("BLE.GetStatus") for c in (first, second, first)))
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
@@ -205,35 +207,37 @@ async def test_requests_are_paced_and_never_overlap(raw_peer: Any, udp_port: int
 
 async def test_gap_is_never_below_the_safety_floor(raw_peer: Any, udp_port: int) -> None:
     await raw_peer(lambda m: [reply(m, STATUS)])
-    async with MarstekClient("127.0.0.2", udp_port, timeout=0.4, request_gap=0.0) as client:
-        assert client._channel is not None
-        assert client._channel.gap == 0.3
+    timing = Timing(timeout=0.4, request_gap=0.0)
+    async with MarstekClient("127.0.0.2", udp_port, timing=timing) as client:
+        assert client.channel is not None
+        assert client.channel.gap == 0.3
 
 
 async def test_port_in_use_is_a_clear_error(udp_port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
         squatter.bind(("127.0.0.1", udp_port))
-        client = MarstekClient("127.0.0.2", udp_port, **FAST)
+        client = MarstekClient("127.0.0.2", udp_port, timing=FAST)
         with pytest.raises(MarstekPortInUseError, match=f"port {udp_port}"):
             await client.connect()
 
 
 async def test_empty_datagram_is_never_sent(udp_port: int) -> None:
-    shared = await acquire_socket("127.0.0.1", udp_port)
+    sockets = SocketRegistry.current()
+    shared = await sockets.acquire_socket("127.0.0.1", udp_port)
     try:
         with pytest.raises(ValueError, match="empty"):
             shared.send(b"", "127.0.0.2")
     finally:
-        release_socket(shared)
+        sockets.release_socket(shared)
 
 
 async def test_clients_share_one_socket_per_port(udp_port: int) -> None:
-    first = MarstekClient("127.0.0.2", udp_port, **FAST)
-    second = MarstekClient("127.0.0.3", udp_port, **FAST)
+    first = MarstekClient("127.0.0.2", udp_port, timing=FAST)
+    second = MarstekClient("127.0.0.3", udp_port, timing=FAST)
     await first.connect()
     await second.connect()
-    assert first._socket is second._socket
-    shared = first._socket
+    assert first.socket is second.socket
+    shared = first.socket
     assert shared is not None
     await first.close()
     assert shared.is_open

@@ -7,6 +7,7 @@ then runs twenty mode writes at 30 % loss and counts how often it executed each.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -18,9 +19,8 @@ from custom_components.marstek_venus.pymarstek_venus import (
     Mode,
     ModeStatus,
     PassiveConfig,
-    client as client_module,
-    pacing,
-    transport,
+    SocketRegistry,
+    Timing,
 )
 from custom_components.marstek_venus.pymarstek_venus.writes import (
     ModeWrite,
@@ -32,16 +32,15 @@ from simulator import SimulatedBattery
 from .conftest import RawPeer, reply
 
 GAP = 0.05
-FAST: dict[str, Any] = {"request_gap": GAP, "timeout": 0.3, "backoff": 0.02}
+FAST = Timing(
+    request_gap=GAP,
+    min_request_gap=GAP,
+    timeout=0.3,
+    backoff=0.02,
+    resend_after=0.15,
+    verify_settle=GAP,
+)
 DEVICE = {"device": "VenusE 3.0", "ver": 150, "ble_mac": "009b08a5dfa5", "ip": "127.0.0.2"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "MIN_REQUEST_GAP", GAP)
-    monkeypatch.setattr(pacing, "MIN_REQUEST_GAP", GAP)
-    monkeypatch.setattr(client_module, "VERIFY_SETTLE", GAP)
-    monkeypatch.setattr(client_module, "RESEND_AFTER", 0.15)
 
 
 class ScriptedBattery:
@@ -89,7 +88,7 @@ async def scripted(
 
     async def start(battery: ScriptedBattery) -> tuple[MarstekClient, ScriptedBattery, RawPeer]:
         peer = await raw_peer(battery.respond)
-        client = MarstekClient("127.0.0.2", udp_port, **FAST)
+        client = MarstekClient("127.0.0.2", udp_port, sockets=SocketRegistry(FAST))
         await client.connect()
         clients.append(client)
         await client.get_device()
@@ -180,8 +179,9 @@ async def test_thirty_percent_loss_runs_each_mode_write_once(udp_port: int) -> N
         plan += [("manual", ManualPeriod(0, time(1), time(2), power=power))]
     try:
         # The simulator answers at once: short timeouts keep the many lost requests quick.
-        options = FAST | {"timeout": 0.2, "attempts": 8, "write_attempts": 12}
-        async with MarstekClient(sim.host, sim.port, **options) as client:
+        timing = replace(FAST, timeout=0.2, attempts=8, write_attempts=12)
+        sockets = SocketRegistry(timing)
+        async with MarstekClient(sim.host, sim.port, sockets=sockets) as client:
             await client.get_device()
             await client.get_mode()
             sim.faults.loss = 0.3

@@ -1,15 +1,25 @@
 """HA-free asyncio library for the Marstek Venus local Open API (JSON over UDP).
 
-Layers, one module each: ``transport`` (the shared UDP socket and reply matching), ``client``
-(typed calls with pacing, resends, retries and verified writes), ``commands`` (validated write
-parameters), ``decode`` + ``profiles`` (firmware-specific encodings into ``models``),
-``discovery`` (broadcast scan) and ``cli`` (the ``scripts/marstek`` tool).
+Layers, one module each: ``transport`` (the shared UDP socket and reply matching),
+``registry`` (the shared sockets and the pacing log of a process), ``session`` (requests with
+pacing, resends and retries under the device lock), ``client`` (typed reads and verified
+writes), ``passive`` (confirming passive power), ``commands`` (validated write parameters),
+``fields`` + ``decode_*`` behind the one ``decode.DECODERS`` table and ``firmware`` +
+``profiles`` (firmware-specific encodings into ``models``, as data rows), ``discovery``
+(broadcast scan), ``reachability`` (one diagnosing probe), ``timing`` (every real-time number,
+injected) and ``cli`` (the ``scripts/marstek`` tool). Everything a caller needs is importable
+from this package.
 """
 
 from __future__ import annotations
 
+# The one place the version is written: pyproject.toml and the CHANGELOG follow it.
+__version__ = "0.1.0"
+
 from .client import MarstekClient
-from .const import DEFAULT_PORT, Method, Mode
+from .commands import DOD_MAX, DOD_MIN, PASSIVE_MAX_DURATION, format_time
+from .const import DEFAULT_PORT, DEFAULT_REQUEST_GAP, MIN_REQUEST_GAP, Method, Mode
+from .decode import DECODERS, ReplyContext, battery_power_from_mode, decode_device
 from .discovery import discover
 from .errors import (
     MarstekApiError,
@@ -18,11 +28,13 @@ from .errors import (
     MarstekError,
     MarstekInvalidHostError,
     MarstekMethodNotSupportedError,
+    MarstekPassiveNotFollowedError,
     MarstekPortInUseError,
     MarstekTimeoutError,
     MarstekValidationError,
     MarstekWriteError,
 )
+from .lock import DeviceLock
 from .models import (
     ALL_DAYS,
     BatteryStatus,
@@ -40,14 +52,37 @@ from .models import (
     Weekday,
     WifiStatus,
 )
-from .profiles import FirmwareProfile, profile_for
+from .profiles import (
+    FIRMWARE_POWER_LIMIT,
+    NO_PV_FAMILIES,
+    PV_FAMILIES,
+    FirmwareProfile,
+    PowerLimits,
+    family_from_model,
+    profile_for,
+)
+from .reachability import PresenceLookup, Reachability, Verdict, probe
+from .registry import SocketRegistry
+from .timing import Timing
+from .transport import validate_host
+from .writes import delivers
 
 __all__ = [
     "ALL_DAYS",
+    "DECODERS",
     "DEFAULT_PORT",
+    "DEFAULT_REQUEST_GAP",
+    "DOD_MAX",
+    "DOD_MIN",
+    "FIRMWARE_POWER_LIMIT",
+    "MIN_REQUEST_GAP",
+    "NO_PV_FAMILIES",
+    "PASSIVE_MAX_DURATION",
+    "PV_FAMILIES",
     "BatteryStatus",
     "BleStatus",
     "DeviceInfo",
+    "DeviceLock",
     "EnergySystemStatus",
     "Family",
     "FirmwareProfile",
@@ -59,6 +94,7 @@ __all__ = [
     "MarstekError",
     "MarstekInvalidHostError",
     "MarstekMethodNotSupportedError",
+    "MarstekPassiveNotFollowedError",
     "MarstekPortInUseError",
     "MarstekTimeoutError",
     "MarstekValidationError",
@@ -68,11 +104,25 @@ __all__ = [
     "Mode",
     "ModeStatus",
     "PassiveConfig",
+    "PowerLimits",
+    "PresenceLookup",
     "PvChannel",
     "PvStatus",
+    "Reachability",
+    "ReplyContext",
     "RequestStats",
+    "SocketRegistry",
+    "Timing",
+    "Verdict",
     "Weekday",
     "WifiStatus",
+    "battery_power_from_mode",
+    "decode_device",
+    "delivers",
     "discover",
+    "family_from_model",
+    "format_time",
+    "probe",
     "profile_for",
+    "validate_host",
 ]

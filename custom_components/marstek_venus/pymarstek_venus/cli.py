@@ -20,8 +20,9 @@ from .client import MarstekClient
 from .const import DEFAULT_PORT, DEFAULT_REQUEST_GAP, MIN_REQUEST_GAP, Method, Mode
 from .discovery import discover
 from .errors import MarstekError, MarstekMethodNotSupportedError, MarstekTimeoutError
-from .models import ALL_DAYS, ManualPeriod, PassiveConfig, Weekday
+from .models import ALL_DAYS, ManualPeriod, PassiveConfig, PvStatus, Weekday
 from .profiles import FirmwareProfile
+from .timing import Timing
 
 DAY_NAMES = {
     "mon": Weekday.MON,
@@ -112,7 +113,7 @@ def _add_device_arguments(parser: argparse.ArgumentParser) -> None:
 def _client(args: argparse.Namespace) -> MarstekClient:
     if args.gap < MIN_REQUEST_GAP:
         raise UsageError(f"--gap must be at least {MIN_REQUEST_GAP} s (device safety)")
-    return MarstekClient(args.host, args.port, request_gap=args.gap)
+    return MarstekClient(args.host, args.port, timing=Timing(request_gap=args.gap))
 
 
 async def _discover(args: argparse.Namespace) -> int:
@@ -142,15 +143,24 @@ def status_reads(
     client: MarstekClient, profile: FirmwareProfile, *, include_battery: bool = False
 ) -> dict[str, Callable[[], Awaitable[Any]]]:
     """The read methods worth sending to this firmware, in the order a poll would send them."""
+    pv: list[PvStatus] = []
+
+    async def read_pv() -> PvStatus:
+        pv.append(await client.get_pv_status())
+        return pv[-1]
+
+    async def read_es() -> Any:
+        return await client.get_es_status(pv[-1] if pv else None)
+
     reads: dict[str, Callable[[], Awaitable[Any]]] = {}
     if profile.has_es_status:
-        reads[Method.ES_STATUS] = client.get_es_status
+        reads[Method.ES_STATUS] = read_es
     reads[Method.ES_MODE] = client.get_mode
     if profile.has_meter:
         reads[Method.METER_STATUS] = client.get_meter_status
     if profile.has_pv:
         # Read PV before ES so battery power can be computed from the channel sum.
-        reads = {Method.PV_STATUS: client.get_pv_status, **reads}
+        reads = {Method.PV_STATUS: read_pv, **reads}
     # Bat.GetStatus is a suspected reset trigger on reset-prone firmware: left out there.
     if profile.has_battery_status and (include_battery or not profile.reset_prone):
         reads[Method.BATTERY_STATUS] = client.get_battery_status

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from .const import Mode
+from .const import Method, Mode
 from .errors import MarstekValidationError
 from .models import ALL_DAYS, ManualPeriod, PassiveConfig
 from .profiles import FirmwareProfile
@@ -90,7 +90,7 @@ def manual_params(period: ManualPeriod, profile: FirmwareProfile) -> dict[str, A
 
 def dod_params(percent: int, profile: FirmwareProfile) -> dict[str, Any]:
     """DOD.SET params. Vendor examples put the value at the top level, without params.id."""
-    _check_settings(profile)
+    _check_answers(Method.SET_DOD, profile)
     if not DOD_MIN <= percent <= DOD_MAX:
         raise MarstekValidationError(
             f"depth of discharge must be {DOD_MIN}..{DOD_MAX} %, not {percent}"
@@ -100,7 +100,7 @@ def dod_params(percent: int, profile: FirmwareProfile) -> dict[str, Any]:
 
 def led_params(on: bool, profile: FirmwareProfile) -> dict[str, Any]:
     """Led.Ctrl params: state 1 = panel LED on."""
-    _check_settings(profile)
+    _check_answers(Method.LED_CTRL, profile)
     return {"state": 1 if on else 0}
 
 
@@ -110,7 +110,7 @@ def ble_advertising_params(on: bool, profile: FirmwareProfile) -> dict[str, Any]
     The PDF says 0 enables advertising, but the firmware does the opposite: 1 starts
     advertising (AT+QBLEADVSTART) and 0 stops it. We follow the firmware.
     """
-    _check_settings(profile)
+    _check_answers(Method.BLE_ADV, profile)
     return {"enable": 1 if on else 0}
 
 
@@ -131,8 +131,9 @@ def _check_power(power: int, profile: FirmwareProfile) -> None:
         )
 
 
-def _check_settings(profile: FirmwareProfile) -> None:
-    if not profile.supports_settings:
+def _check_answers(method: Method, profile: FirmwareProfile) -> None:
+    """The SYS writes come all or none per firmware, hence one message for the three."""
+    if not profile.answers(method):
         raise MarstekValidationError(
             f"firmware {profile.firmware} does not support device settings"
         )

@@ -15,6 +15,9 @@ reach the same batteries, so sending both within one round would hand each batte
 milliseconds apart. Each round therefore sends one kind of target only (the interfaces' own
 broadcasts, or the limited broadcast, or unicast addresses), the kinds take turns across
 rounds, and every round waits until each battery's gap has passed (pacing.py).
+
+The probe schedule, the quiet period and the probe gap come from ``Timing``; the probe gap is
+kept by the socket registry's pacer, which every scan and client on the registry shares.
 """
 
 from __future__ import annotations
@@ -30,20 +33,21 @@ import struct
 from collections.abc import Iterable
 from typing import Any
 
-from .const import DEFAULT_PORT, DEFAULT_REQUEST_GAP, Method
+from .const import DEFAULT_PORT, Method
 from .decode import decode_device
 from .errors import MarstekConnectionError, MarstekDecodeError
 from .models import DeviceInfo
-from .transport import SharedSocket, acquire_socket, release_socket
+from .registry import SocketRegistry
+from .timing import Timing
+from .transport import SharedSocket
 
 _LOGGER = logging.getLogger(__name__)
 
 LIMITED_BROADCAST = "255.255.255.255"
-# Earliest probe times relative to the start: three rounds, at least the default request gap
-# apart (a probe reaches batteries whose own gap we do not know yet). The pacer may hold a
-# round back further while a known battery's gap has not passed.
-PROBE_SCHEDULE = (0.0, DEFAULT_REQUEST_GAP, 2 * DEFAULT_REQUEST_GAP)
-QUIET_PERIOD = 0.6
+# Probe rounds of a scan by default: Timing().probe_schedule has three, at least the default
+# request gap apart (a probe reaches batteries whose own gap we do not know yet). The pacer may
+# hold a round back further while a known battery's gap has not passed.
+PROBE_ROUNDS = len(Timing().probe_schedule)
 _SIOCGIFBRDADDR = 0x8919
 
 
@@ -52,38 +56,47 @@ async def discover(
     *,
     targets: Iterable[str] | None = None,
     timeout: float = 3.0,
+    timing: Timing | None = None,
+    sockets: SocketRegistry | None = None,
 ) -> list[DeviceInfo]:
     """Broadcast Marstek.GetDevice on every port and return the batteries that answered.
 
     ``targets`` defaults to 255.255.255.255 plus every interface's broadcast address; unicast
     addresses may be given too (a loopback simulator, a known host). Replies are collected until
     no new battery has answered for a short while after the last probe, bounded by
-    ``timeout``, and de-duplicated by BLE MAC.
+    ``timeout``, and de-duplicated by BLE MAC. ``sockets`` defaults to the event loop's
+    registry, ``timing`` to the registry's.
     """
+    registry = sockets if sockets is not None else SocketRegistry.current()
+    timing = timing if timing is not None else registry.timing
     target_list = list(dict.fromkeys(targets)) if targets is not None else broadcast_targets()
-    rounds = probe_rounds(target_list, interface_broadcast_addresses())
+    rounds = probe_rounds(
+        target_list, interface_broadcast_addresses(), rounds=len(timing.probe_schedule)
+    )
     local_host = (
         "127.0.0.1"
         if target_list and all(ipaddress.IPv4Address(t).is_loopback for t in target_list)
         else "0.0.0.0"
     )
     collector = _Collector()
-    sockets: list[SharedSocket] = []
+    shared_sockets: list[SharedSocket] = []
     try:
         port_list = list(dict.fromkeys(ports))
         for index, port in enumerate(port_list):
             try:
-                sockets.append(await acquire_socket(local_host, port))
+                shared_sockets.append(await registry.acquire_socket(local_host, port))
             except MarstekConnectionError as err:
                 # One port taken by another program must not hide the batteries on the
                 # others; with none left there is nothing to scan, and the caller hears why.
-                if not sockets and index == len(port_list) - 1:
+                if not shared_sockets and index == len(port_list) - 1:
                     raise
                 _LOGGER.debug("Discovery skips port %s: %s", port, err)
-        await asyncio.gather(*(_probe(shared, rounds, timeout, collector) for shared in sockets))
+        await asyncio.gather(
+            *(_probe(shared, rounds, timeout, timing, collector) for shared in shared_sockets)
+        )
     finally:
-        for shared in sockets:
-            release_socket(shared)
+        for shared in shared_sockets:
+            registry.release_socket(shared)
     _LOGGER.debug("Discovery found %d batteries", len(collector.found))
     return sorted(collector.found.values(), key=lambda device: (device.host, device.port))
 
@@ -111,8 +124,11 @@ class _Collector:
             self.last_new = asyncio.get_running_loop().time()
 
 
-def probe_rounds(targets: list[str], interface_broadcasts: Iterable[str]) -> list[list[str]]:
-    """The targets of each probe round: one kind of target per round, kinds taking turns.
+def probe_rounds(
+    targets: list[str], interface_broadcasts: Iterable[str], *, rounds: int = PROBE_ROUNDS
+) -> list[list[str]]:
+    """The targets of each of ``rounds`` probe rounds: one kind of target per round, kinds
+    taking turns.
 
     Within one kind, two targets never reach the same battery: each interface broadcast covers
     its own subnet, each unicast address one battery. Across kinds they may (255.255.255.255
@@ -127,11 +143,15 @@ def probe_rounds(targets: list[str], interface_broadcasts: Iterable[str]) -> lis
     kinds = [kind for kind in kinds if kind]
     if not kinds:
         return []
-    return [kinds[index % len(kinds)] for index in range(len(PROBE_SCHEDULE))]
+    return [kinds[index % len(kinds)] for index in range(rounds)]
 
 
 async def _probe(
-    shared: SharedSocket, rounds: list[list[str]], timeout: float, collector: _Collector
+    shared: SharedSocket,
+    rounds: list[list[str]],
+    timeout: float,
+    timing: Timing,
+    collector: _Collector,
 ) -> None:
     """Probe one port on the schedule and collect replies until quiet or the deadline.
 
@@ -150,7 +170,7 @@ async def _probe(
         collector.add(shared.port, message, host)
 
     with shared.listen(request_id, listener):
-        for offset, targets in zip(PROBE_SCHEDULE, rounds, strict=False):
+        for offset, targets in zip(timing.probe_schedule, rounds, strict=False):
             if start + offset >= deadline:
                 break
             delay = start + offset - loop.time()
@@ -167,7 +187,7 @@ async def _probe(
                         _LOGGER.debug("Discovery probe to %s failed: %s", target, err)
         last_probe = loop.time()
         while (now := loop.time()) < deadline:
-            if now - max(last_probe, collector.last_new) >= QUIET_PERIOD:
+            if now - max(last_probe, collector.last_new) >= timing.quiet_period:
                 break
             await asyncio.sleep(0.05)
 

@@ -6,9 +6,9 @@ Units: W, Wh, °C, %, V, A, seconds. Signs follow Home Assistant's conventions (
 * AC (on-grid port) power: positive = the battery delivers to the AC side (discharging);
 * grid / meter power: positive = the house imports from the grid.
 
-The protocol's own signs differ per field; ``decode.py`` converts them once. A field is ``None``
-when the firmware does not send it or sends a placeholder we know to be meaningless (for
-example ``pv_power`` hard-coded to 0 on Venus A 147/148).
+The protocol's own signs differ per field; the decoders (``decode.py``) convert them once. A
+field is ``None`` when the firmware does not send it or sends a placeholder we know to be
+meaningless (for example ``pv_power`` hard-coded to 0 on Venus A 147/148).
 """
 
 from __future__ import annotations

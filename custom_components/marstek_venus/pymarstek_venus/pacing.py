@@ -7,8 +7,9 @@ sends: a poll, a write, a discovery probe, a second config entry, a config flow.
 is consulted by every socket, client and scan, and outlives all of them: an entry that
 reloads still sees what was sent before it.
 
-The log belongs to the event loop (``current_pacer()``), and so does its clock: Home Assistant
-runs one loop, and tests and benchmarks that run many (or a virtual clock) start each one clean.
+The log belongs to a socket registry (``SocketRegistry.current()`` is the event loop's one), and
+its clock is the event loop's: Home Assistant runs one loop, and tests and benchmarks that run
+many (or a virtual clock) start each one clean.
 
 A broadcast probe reaches every battery listening on its port, known or not, so it is logged
 as a datagram to each of them: the next request to any battery on that port waits for that
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,10 +38,6 @@ from .const import DEFAULT_REQUEST_GAP, MIN_REQUEST_GAP
 _NEVER = float("-inf")
 # Log entries older than this are forgotten; far longer than any gap a user can choose.
 _MEMORY = 600.0
-
-# Gap between two probes for batteries we know nothing about yet (a module constant so the
-# benchmark harness can scale real time).
-PROBE_GAP = DEFAULT_REQUEST_GAP
 
 
 def _loop_time() -> float:
@@ -63,16 +59,22 @@ class _Booking:
 
 
 class Pacer:
-    """The send log of one event loop, keyed by (battery IP, API port)."""
+    """The send log of one event loop, keyed by (battery IP, API port).
+
+    ``min_gap`` is the device-safety floor no gap goes below; ``probe_gap`` the gap between
+    two probes for batteries whose own gap is unknown yet (``Timing`` holds both defaults).
+    """
 
     def __init__(
         self,
         *,
         clock: Callable[[], float] | None = None,
-        probe_gap: float | None = None,
+        probe_gap: float = DEFAULT_REQUEST_GAP,
+        min_gap: float = MIN_REQUEST_GAP,
     ) -> None:
         # By default the running event loop's clock, which every wait here sleeps on.
         self._clock = clock if clock is not None else _loop_time
+        self.min_gap = min_gap
         self._probe_gap = probe_gap
         self._sent: dict[tuple[str, int], _Sent] = {}
         self._broadcast: dict[int, float] = {}
@@ -82,8 +84,7 @@ class Pacer:
     @property
     def probe_gap(self) -> float:
         """Seconds between two probes on a port, for batteries whose own gap is unknown."""
-        gap = PROBE_GAP if self._probe_gap is None else self._probe_gap
-        return max(gap, MIN_REQUEST_GAP)
+        return max(self._probe_gap, self.min_gap)
 
     def last_sent(self, host: str, port: int) -> float:
         """When ``host`` last got a datagram from us on ``port``: a request or a probe.
@@ -104,7 +105,7 @@ class Pacer:
         that would land within its gap before one goes its gap after it instead.
         """
         entry = self._sent.get((host, port))
-        needed = max(gap, entry.gap if entry is not None else MIN_REQUEST_GAP, MIN_REQUEST_GAP)
+        needed = max(gap, entry.gap if entry is not None else self.min_gap, self.min_gap)
         now = self._clock()
         ready = self.last_sent(host, port) + needed
         for booking in self._earlier(port, before):
@@ -152,7 +153,7 @@ class Pacer:
     def sent(self, host: str, port: int, gap: float) -> None:
         """Log a request that just left for ``host``."""
         now = self._clock()
-        self._sent[(host, port)] = _Sent(now, max(gap, MIN_REQUEST_GAP))
+        self._sent[(host, port)] = _Sent(now, max(gap, self.min_gap))
         self._forget_old(now)
 
     def broadcast(self, port: int) -> None:
@@ -160,7 +161,7 @@ class Pacer:
         self._broadcast[port] = self._clock()
 
     def _book(self, port: int, host: str | None, gap: float) -> _Booking:
-        booking = _Booking(next(self._order), host, self._clock(), max(gap, MIN_REQUEST_GAP))
+        booking = _Booking(next(self._order), host, self._clock(), max(gap, self.min_gap))
         if host is None:
             booking.at += max(self.broadcast_delay(port, before=booking.order), 0.0)
         else:
@@ -187,15 +188,3 @@ class Pacer:
             return
         for key in [key for key, entry in self._sent.items() if now - entry.at > _MEMORY]:
             del self._sent[key]
-
-
-_PACERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pacer] = weakref.WeakKeyDictionary()
-
-
-def current_pacer() -> Pacer:
-    """The send log of the running event loop, which every socket and scan consults."""
-    loop = asyncio.get_running_loop()
-    pacer = _PACERS.get(loop)
-    if pacer is None:
-        pacer = _PACERS[loop] = Pacer()
-    return pacer

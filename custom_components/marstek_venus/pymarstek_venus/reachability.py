@@ -35,17 +35,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .const import DEFAULT_PORT, DEFAULT_REQUEST_GAP, Method
+from .const import DEFAULT_PORT, Method
 from .models import RequestStats
-from .pacing import current_pacer
+from .registry import SocketRegistry
+from .timing import Timing
 from .transport import (
     MAX_DATAGRAM_SIZE,
     DeviceChannel,
     Reply,
     SharedSocket,
-    acquire_socket,
     local_host_for,
-    release_socket,
     validate_host,
 )
 
@@ -89,7 +88,8 @@ async def probe(
     host: str,
     port: int = DEFAULT_PORT,
     *,
-    request_gap: float = DEFAULT_REQUEST_GAP,
+    timing: Timing | None = None,
+    sockets: SocketRegistry | None = None,
     sends: int = SENDS,
     answer_within: float = ANSWER_WITHIN,
     presence: PresenceLookup = loopback_presence,
@@ -100,9 +100,13 @@ async def probe(
     Raises MarstekInvalidHostError for an unusable address and MarstekPortInUseError when the
     API port cannot be bound here (replies arrive there). ``presence`` is asked only when
     nothing came back: True, a host answered ARP; False, none did; None, it cannot tell.
+    The datagrams keep ``timing``'s request gap (by default the registry's timing);
+    ``sockets`` defaults to the event loop's registry.
     """
     address = validate_host(host)
-    shared = await acquire_socket(local_host or local_host_for(address), port)
+    registry = sockets if sockets is not None else SocketRegistry.current()
+    request_gap = (timing if timing is not None else registry.timing).gap
+    shared = await registry.acquire_socket(local_host or local_host_for(address), port)
     try:
         channel = shared.channel(address, request_gap)
         try:
@@ -114,7 +118,7 @@ async def probe(
         finally:
             shared.leave(channel, request_gap)
     finally:
-        release_socket(shared)
+        registry.release_socket(shared)
     if found is not None:
         return found
     present = await presence(address)
@@ -151,7 +155,7 @@ async def _probe(
                         stats.resends += 1
                     # Nothing awaited between the turn and the log: nobody slips in between.
                     transport.sendto(payload)
-                    current_pacer().sent(host, port, channel.gap)
+                    channel.pacer.sent(host, port, channel.gap)
                     stats.sent += 1
                     wait = channel.gap if send + 1 < sends else answer_within
                     done, _ = await asyncio.wait(

@@ -14,7 +14,6 @@ raise into a caller.
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
 import json
 import logging
@@ -24,10 +23,11 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .const import MAX_REQUEST_ID, MIN_REQUEST_GAP
-from .errors import MarstekConnectionError, MarstekInvalidHostError, MarstekPortInUseError
+from .const import MAX_REQUEST_ID
+from .errors import MarstekConnectionError, MarstekInvalidHostError
+from .lock import DeviceLock
 from .models import RequestStats
-from .pacing import current_pacer
+from .pacing import Pacer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,11 +61,12 @@ class DropCounters:
 
 @dataclass(slots=True)
 class DeviceChannel:
-    """Pacing state of one device: a lock (one request in flight) and its users' gaps."""
+    """Pacing state of one device: its lock (one request in flight) and its users' gaps."""
 
     host: str
     port: int
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pacer: Pacer
+    lock: DeviceLock = field(default_factory=DeviceLock)
     stats: RequestStats = field(default_factory=RequestStats)
     # The gap of each client using the channel now; the widest holds. A client that leaves
     # (an entry reloading with a shorter pause) takes its gap with it.
@@ -74,12 +75,12 @@ class DeviceChannel:
     @property
     def gap(self) -> float:
         """Seconds between two requests to this device: the widest any current user keeps."""
-        return max(self.gaps, default=MIN_REQUEST_GAP)
+        return max(self.gaps, default=self.pacer.min_gap)
 
     @property
     def last_sent(self) -> float:
         """When this device last got a datagram from us: a request or a discovery probe."""
-        return current_pacer().last_sent(self.host, self.port)
+        return self.pacer.last_sent(self.host, self.port)
 
     async def wait_turn(self) -> None:
         """Sleep until the gap since the previous datagram to this device has passed.
@@ -87,7 +88,7 @@ class DeviceChannel:
         Send right after this returns, with no await in between: then nobody (a probe,
         another entry) can slip a datagram in.
         """
-        await current_pacer().wait_unicast(self.host, self.port, self.gap)
+        await self.pacer.wait_unicast(self.host, self.port, self.gap)
 
 
 def validate_host(host: str) -> str:
@@ -116,11 +117,16 @@ def local_host_for(host: str) -> str:
 
 
 class SharedSocket(asyncio.DatagramProtocol):
-    """One bound UDP socket and the bookkeeping of every request sent through it."""
+    """One bound UDP socket and the bookkeeping of every request sent through it.
 
-    def __init__(self, local_host: str, port: int) -> None:
+    ``pacer`` is the send log every datagram is entered in (a ``SocketRegistry`` passes its
+    own; a socket built by hand, as the fuzzer does, gets a fresh one).
+    """
+
+    def __init__(self, local_host: str, port: int, *, pacer: Pacer | None = None) -> None:
         self.local_host = local_host
         self.port = port
+        self.pacer = pacer if pacer is not None else Pacer()
         self.drops = DropCounters()
         self._transport: asyncio.DatagramTransport | None = None
         self._channels: dict[str, DeviceChannel] = {}
@@ -153,7 +159,7 @@ class SharedSocket(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         host = str(addr[0])
-        message = self._parse(data, host)
+        message = self.parse(data, host)
         if message is None:
             return
         request_id = message["id"]
@@ -191,7 +197,7 @@ class SharedSocket(asyncio.DatagramProtocol):
             data[:60],
         )
 
-    def _parse(self, data: bytes, host: str) -> dict[str, Any] | None:
+    def parse(self, data: bytes, host: str) -> dict[str, Any] | None:
         """Decode one datagram into a reply object, or count why it was dropped."""
         if len(data) > MAX_DATAGRAM_SIZE:
             self._drop("oversized", host, data)
@@ -229,15 +235,19 @@ class SharedSocket(asyncio.DatagramProtocol):
         """
         channel = self._channels.get(host)
         if channel is None:
-            channel = self._channels[host] = DeviceChannel(host, self.port)
-        channel.gaps.append(max(gap, MIN_REQUEST_GAP))
+            channel = self._channels[host] = DeviceChannel(host, self.port, self.pacer)
+        channel.gaps.append(max(gap, self.pacer.min_gap))
         return channel
 
     def leave(self, channel: DeviceChannel, gap: float) -> None:
         """A user of ``channel`` is done: its gap no longer counts (its statistics stay)."""
-        gap = max(gap, MIN_REQUEST_GAP)
+        gap = max(gap, self.pacer.min_gap)
         if gap in channel.gaps:
             channel.gaps.remove(gap)
+
+    def pending_requests(self) -> list[tuple[str, int]]:
+        """The (host, request id) pairs still waiting for a reply (diagnostics, the soak)."""
+        return list(self._pending)
 
     def next_request_id(self) -> int:
         """Ids cycle 1..65535: the firmware keeps them as uint16 and 0 marks parse errors."""
@@ -273,10 +283,10 @@ class SharedSocket(asyncio.DatagramProtocol):
         except OSError as err:
             raise MarstekConnectionError(f"cannot send to {host}: {err}") from err
         if probe:
-            current_pacer().broadcast(self.port)
+            self.pacer.broadcast(self.port)
         else:
             channel = self._channels.get(host)
-            current_pacer().sent(host, self.port, channel.gap if channel is not None else 0.0)
+            self.pacer.sent(host, self.port, channel.gap if channel is not None else 0.0)
 
     @contextmanager
     def listen(self, request_id: int, listener: DiscoveryListener) -> Iterator[None]:
@@ -297,7 +307,7 @@ class SharedSocket(asyncio.DatagramProtocol):
         batteries polled in turn (or of one timing out) would stall polling and the scan alike.
         """
         # Two scans at once (the background scan and a config flow) take turns.
-        async with self._probe_lock, current_pacer().broadcast_turn(self.port):
+        async with self._probe_lock, self.pacer.broadcast_turn(self.port):
             yield
 
     # Life cycle
@@ -323,53 +333,3 @@ class SharedSocket(asyncio.DatagramProtocol):
         """Wait until the kernel socket is really closed (asyncio closes it one tick later)."""
         if self._closed is not None:
             await asyncio.shield(self._closed)
-
-
-_SOCKETS: dict[tuple[asyncio.AbstractEventLoop, str, int], SharedSocket] = {}
-# Sockets released but not yet closed by asyncio: binding the same port again before they are
-# gone would fail with "address in use" (a config-flow probe followed by the entry's set-up).
-_CLOSING: dict[tuple[asyncio.AbstractEventLoop, str, int], SharedSocket] = {}
-_OPEN_LOCK: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
-
-
-async def acquire_socket(local_host: str, port: int) -> SharedSocket:
-    """Return the shared socket bound to ``local_host:port``, binding it on first use."""
-    loop = asyncio.get_running_loop()
-    lock = _OPEN_LOCK.setdefault(loop, asyncio.Lock())
-    async with lock:
-        key = (loop, local_host, port)
-        closing = _CLOSING.pop(key, None)
-        if closing is not None:
-            await closing.wait_closed()
-        shared = _SOCKETS.get(key)
-        if shared is None or not shared.is_open:
-            shared = SharedSocket(local_host, port)
-            try:
-                await loop.create_datagram_endpoint(
-                    lambda: shared,
-                    local_addr=(local_host, port),
-                    allow_broadcast=True,
-                )
-            except OSError as err:
-                if err.errno == errno.EADDRINUSE:
-                    raise MarstekPortInUseError(port, local_host) from err
-                raise MarstekConnectionError(
-                    f"cannot bind UDP {local_host}:{port}: {err.strerror or err}"
-                ) from err
-            _SOCKETS[key] = shared
-        shared.acquire()
-        return shared
-
-
-def release_socket(shared: SharedSocket) -> None:
-    """Give a socket back; the last user closes it."""
-    if not shared.release():
-        return
-    for key in [key for key, old in _CLOSING.items() if old.is_closed]:
-        del _CLOSING[key]
-    for key, value in list(_SOCKETS.items()):
-        if value is shared:
-            del _SOCKETS[key]
-            _CLOSING[key] = shared
-            if not any(other[0] is key[0] for other in _SOCKETS):
-                _OPEN_LOCK.pop(key[0], None)

@@ -1,11 +1,11 @@
-"""Writes that must run once: send, and send again only when the battery did not apply it.
+"""What a write's read-back can tell: whether the battery applied it, or reached its target.
 
 A write whose reply is lost has often run all the same: the battery executed the request and
 only its answer went missing. Sending it again then executes it twice (20 writes at 30 % loss
 gave 26 executions, issue 9), and that is not free: a second Passive command restarts the
 battery's countdown, a second manual-slot write is one more write to its settings. So when a
 mode write gets no answer, ES.GetMode is read first, and the write is sent again only when the
-battery shows that it has not applied it.
+battery shows that it has not applied it (the write loop is ``DeviceSession.write``).
 
 What ES.GetMode can tell (it reports the mode and the AC power, never the parameters of the
 mode, marstek-open-api.md §2.7):
@@ -28,14 +28,9 @@ can make a lost write look applied; the state is then still the one asked for.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import Enum, auto
-from typing import Any
 
 from .const import Mode
-from .errors import MarstekWriteError
 from .models import ModeStatus
 
 # The AC power is "at" a passive target within 50 W (the vendor's own idle threshold in its
@@ -87,86 +82,3 @@ class ModeWrite:
                 return False
             return before is not None and not (was_passive and delivers(before.ac_power, power))
         return True
-
-
-class _Step(Enum):
-    SEND = auto()  # send the write (the first time, or it did not run)
-    LOOK = auto()  # its reply was lost: read back whether it ran anyway
-    CHECK = auto()  # it was acknowledged: read back that the battery follows
-
-
-async def write_once(
-    send: Callable[[], Awaitable[dict[str, Any] | None]],
-    read_mode: Callable[[], Awaitable[ModeStatus | None]],
-    pause: Callable[[int], Awaitable[None]],
-    *,
-    target: ModeWrite | None,
-    before: ModeStatus | None,
-    attempts: int,
-    settle: float,
-    reads: int,
-    what: str,
-) -> None:
-    """Run one write until the battery confirms it, or raise MarstekWriteError.
-
-    ``send`` sends the request once and returns its ``result`` (None: no valid reply),
-    ``read_mode`` reads ES.GetMode (None: no reply), ``pause(attempt)`` backs off. Each attempt
-    either sends, or reads back (never both a lost write and its resend in a row).
-    """
-    step = _Step.SEND
-    reason = "no reply"
-    for attempt in range(attempts):
-        if attempt:
-            await pause(attempt)
-        if step is _Step.LOOK:
-            assert target is not None
-            seen = await read_mode()
-            if seen is None:
-                reason = "no reply, and the mode could not be read back"
-                continue
-            if target.applied(seen, before):
-                return
-            step = _Step.SEND  # it did not run (or there is no telling): send it now
-        if step is _Step.SEND:
-            result = await send()
-            if result is None:
-                reason = "no reply"
-                # Without a read-back (DOD, LED, BLE) the write is simply sent again.
-                step = _Step.SEND if target is None else _Step.LOOK
-                continue
-            if result.get("set_result") is not True:
-                reason = "the device answered set_result false (busy)"
-                continue
-            if target is None:
-                return  # set_result true is the only confirmation there is
-            step = _Step.CHECK
-        assert target is not None
-        reached = await _reached(read_mode, target, settle, reads)
-        if reached:
-            return
-        if reached is None:
-            reason = "the device acknowledged, but the mode could not be read back"
-            continue  # acknowledged: read again, do not send again
-        reason = "the device acknowledged but did not switch"
-        step = _Step.SEND
-    raise MarstekWriteError(f"{what} not confirmed after {attempts} attempts: {reason}")
-
-
-async def _reached(
-    read_mode: Callable[[], Awaitable[ModeStatus | None]],
-    target: ModeWrite,
-    settle: float,
-    reads: int,
-) -> bool | None:
-    """Read the mode up to ``reads`` times; None when not one read got an answer."""
-    answered = False
-    for read in range(reads):
-        if read:
-            await asyncio.sleep(settle)
-        seen = await read_mode()
-        if seen is None:
-            continue
-        answered = True
-        if target.reached(seen):
-            return True
-    return False if answered else None

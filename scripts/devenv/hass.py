@@ -8,7 +8,7 @@ network it is on. So here, and only here, that list of broadcast addresses is re
 simulators' own addresses (MARSTEK_DEVELOP_SCAN_TARGETS, comma separated): the scan then sends
 one unicast probe to each, and the integration's discovery code runs unchanged.
 
-Usage: python scripts/develop_hass.py [hass arguments, e.g. -c CONFIG_DIR]
+Usage: python -m scripts.devenv.hass [hass arguments, e.g. -c CONFIG_DIR]
 """
 
 from __future__ import annotations
@@ -16,12 +16,26 @@ from __future__ import annotations
 import os
 import sys
 from ipaddress import IPv4Address
+from pathlib import Path
 
 from homeassistant import __main__ as hass_main
 from homeassistant.components import network
 from homeassistant.core import HomeAssistant
 
 SCAN_TARGETS_ENV = "MARSTEK_DEVELOP_SCAN_TARGETS"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def forget_repository_path() -> None:
+    """Take the repository root (put on sys.path by ``python -m``) off the import path.
+
+    Home Assistant imports custom integrations from ``CONFIG/custom_components``, a plain
+    folder holding a link to this repository's integration. With the repository root on
+    sys.path, its ``custom_components`` package (a regular package) would win over that
+    folder; without it, Home Assistant loads the integration from the configuration folder
+    like on a real installation.
+    """
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != REPO]
 
 
 def install_scan_targets(targets: list[IPv4Address]) -> None:
@@ -43,6 +57,7 @@ def main() -> int:
         print(f"{SCAN_TARGETS_ENV} must list loopback addresses", file=sys.stderr)
         return 2
     install_scan_targets(targets)
+    forget_repository_path()
     sys.argv[0] = "hass"
     return hass_main.main()
 

@@ -6,7 +6,7 @@ progress bar, so a first start on a fresh machine shows what it is waiting for. 
 requirements (scripts/setup) already hold Home Assistant and most of what it loads; the
 big one missing is the frontend (``home-assistant-frontend``, tens of megabytes).
 
-Usage: python scripts/develop_requirements.py DOMAIN ...   (prints one requirement per line)
+Usage: python -m scripts.devenv.requirements DOMAIN ...   (prints one requirement per line)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from homeassistant import bootstrap
 from packaging.requirements import InvalidRequirement, Requirement
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CORE_COMPONENTS = Path(bootstrap.__file__).parent / "components"
 CUSTOM_COMPONENTS = REPO / "custom_components"
 

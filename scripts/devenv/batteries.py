@@ -7,7 +7,7 @@ change made in Home Assistant really reached the battery, without sending the ba
 request of its own: a second client on the battery's port would share Home Assistant's UDP
 port and could take its replies.
 
-Usage: python scripts/develop_simulator.py --state FILE PROFILE@HOST[:PORT] ...
+Usage: python -m scripts.devenv.batteries --state FILE PROFILE@HOST[:PORT] ...
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-# Run as a script from anywhere: the simulator package lives in the repository root.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from simulator import ScaledClock, SimulatedBattery, Simulator, derive_mac
 from simulator.cli import parse_battery_spec, safety_report
@@ -92,9 +89,9 @@ async def serve(specs: list[tuple[str, str, int]], state_file: Path) -> int:
         # The state file exists before the banner lines that tell the develop script to go on.
         publish(simulator, state_file)
         for battery in simulator:
-            profile = battery.profile
+            model = battery.profile
             print(
-                f"simulator: {profile.device} fw {profile.firmware} (ble_mac {battery.ble_mac})"
+                f"simulator: {model.device} fw {model.firmware} (ble_mac {battery.ble_mac})"
                 f" at {battery.host}:{battery.port}",
                 flush=True,
             )
@@ -116,7 +113,9 @@ async def serve(specs: list[tuple[str, str, int]], state_file: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.devenv.batteries", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--state", type=Path, required=True, help="JSON state file to write")
     parser.add_argument("battery", nargs="+", metavar="PROFILE@HOST[:PORT]")
     args = parser.parse_args()

@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 INTEGRATION = REPO / "custom_components" / "marstek_venus"
 
 # Integrations named in configuration.yaml. Home Assistant adds its always-on ones
@@ -36,14 +36,14 @@ CONFIGURED_INTEGRATIONS = (
 )
 
 # Onboarding steps that are simply marked done. The "user" step is left for
-# develop_provision.py, which creates the demo user through Home Assistant's own API. The
+# provision.py, which creates the demo user through Home Assistant's own API. The
 # "core_config" step is marked done here because finishing it through the API would add
 # integrations that reach out to the internet (weather, radio, translation).
 PRE_DONE_ONBOARDING_STEPS = ("core_config", "analytics", "integration")
 ONBOARDING_STORAGE_VERSION = 4
 
 CONFIGURATION_YAML = """\
-# Written by scripts/develop on every start; edit scripts/develop_config.py instead.
+# Written by scripts/develop on every start; edit scripts/devenv/config.py instead.
 homeassistant:
   name: Marstek Venus demo
   latitude: 52.3731

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import json
-import os
 import shutil
 import signal
 import socket
@@ -30,8 +28,17 @@ from pathlib import Path
 from typing import IO
 
 import aiohttp
-from develop_config import CONFIGURED_INTEGRATIONS, prepare_onboarding, write_config
-from develop_provision import (
+
+from .config import CONFIGURED_INTEGRATIONS, REPO, prepare_onboarding, write_config
+from .processes import (
+    claim_port,
+    interesting_hass_line,
+    pump,
+    say,
+    spawn,
+    stop_process,
+)
+from .provision import (
     Battery,
     HomeAssistantApi,
     ProvisionError,
@@ -42,9 +49,8 @@ from develop_provision import (
     set_up_energy,
     wait_loaded,
 )
-from develop_requirements import missing
+from .requirements import missing
 
-REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESTART_EXIT_CODE = 100  # Home Assistant's "restart me" (Settings > System > Restart)
 
@@ -57,10 +63,6 @@ DEMO_NAME = "Demo"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "marstek-demo"
 START_TIMEOUT = 600.0  # s: a first start on a slow machine builds the database and more
-
-
-def say(message: str) -> None:
-    print(f"scripts/develop: {message}", flush=True)
 
 
 def parse_args() -> argparse.Namespace:
@@ -103,83 +105,6 @@ def parse_args() -> argparse.Namespace:
         parser.error(f"--hosts needs {len(PROFILES)} loopback (127.x.y.z) addresses")
     args.host_list = hosts
     return args
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM from the kernel when the develop script dies (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-async def spawn(*argv: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-        env={**os.environ, **(env or {})},
-        cwd=REPO,
-    )
-
-
-async def pump(
-    process: asyncio.subprocess.Process,
-    log: IO[str] | None,
-    show: Callable[[str], bool],
-    prefix: str,
-) -> None:
-    """Copy a child's output into its log file and show the interesting lines."""
-    assert process.stdout is not None
-    while line := await process.stdout.readline():
-        text = line.decode(errors="replace").rstrip()
-        if log is not None:
-            log.write(text + "\n")
-            log.flush()
-        if show(text):
-            print(f"{prefix}{text}", flush=True)
-
-
-def interesting_hass_line(verbose: bool) -> Callable[[str], bool]:
-    def show(text: str) -> bool:
-        if verbose:
-            return True
-        return " ERROR " in text or " CRITICAL " in text or "Traceback" in text
-
-    return show
-
-
-async def stop_process(process: asyncio.subprocess.Process | None, name: str, grace: float) -> None:
-    """SIGTERM, wait, then SIGKILL: only the process this script started, by its id."""
-    if process is None or process.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), grace)
-    except TimeoutError:
-        say(f"{name} did not stop within {grace:.0f} s; killing it")
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-
-
-def claim_port(kind: socket.SocketKind, address: str, port: int) -> int:
-    """Check that `port` is free on `address` (0: find a free one) and return it."""
-    with socket.socket(socket.AF_INET, kind) as probe:
-        if kind == socket.SOCK_STREAM:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((address, port))
-        except OSError as err:
-            protocol = "TCP" if kind == socket.SOCK_STREAM else "UDP"
-            raise SystemExit(
-                f"scripts/develop: {protocol} port {port} on {address} is in use "
-                f"({err.strerror}); is another scripts/develop running? "
-                "Choose another with --port / --udp-port / --hosts."
-            ) from None
-        return int(probe.getsockname()[1])
 
 
 def install_requirements() -> None:
@@ -326,7 +251,8 @@ async def run(args: argparse.Namespace) -> int:
         ]
         simulator = await spawn(
             PYTHON,
-            str(REPO / "scripts" / "develop_simulator.py"),
+            "-m",
+            "scripts.devenv.batteries",
             "--state",
             str(state_file),
             *specs,
@@ -339,7 +265,8 @@ async def run(args: argparse.Namespace) -> int:
             say(f"starting Home Assistant ({config_dir})")
             process = await spawn(
                 PYTHON,
-                str(REPO / "scripts" / "develop_hass.py"),
+                "-m",
+                "scripts.devenv.hass",
                 "--config",
                 str(config_dir),
                 env={"MARSTEK_DEVELOP_SCAN_TARGETS": ",".join(args.host_list)},
@@ -414,9 +341,9 @@ async def run(args: argparse.Namespace) -> int:
     finally:
         await stop_process(hass, "Home Assistant", 60)
         await stop_process(simulator, "the simulator", 10)
-        for task in tasks:
+        for pumping in tasks:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(task, 5)
+                await asyncio.wait_for(pumping, 5)
         sim_log.close()
         hass_log.close()
         if stop.is_set():

@@ -1,0 +1,9 @@
+"""``python -m scripts.devenv``: what ``scripts/develop`` runs."""
+
+from __future__ import annotations
+
+import sys
+
+from .run import main
+
+sys.exit(main())
