@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -41,6 +42,9 @@ class Watcher:
         self._runtime = runtime
         self._control = control
         self.offline_since: datetime | None = None
+        # Whether an address still answers ARP (blocking: run in the executor). The kernel's
+        # neighbour table by default; tests give it a table of their own.
+        self.neighbours: Callable[[str], bool | None] = host_answers_arp
 
     def _fire(self, trigger: Trigger, **extra: str) -> None:
         runtime = self._runtime
@@ -139,7 +143,7 @@ class Watcher:
             return
         runtime = self._runtime
         host = runtime.client.host
-        on_network = await runtime.hass.async_add_executor_job(host_answers_arp, host)
+        on_network = await runtime.hass.async_add_executor_job(self.neighbours, host)
         if on_network is False:
             # Gone from the network (off, out of range): not something the Open API explains.
             issues.async_delete(runtime.hass, runtime.config_entry, issues.API)

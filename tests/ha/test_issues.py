@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .test_repairs import ARP, issue, silence, tick
+from .test_repairs import issue, neighbours, silence, tick
 from .test_store import KEY, STORED, _storage
 
 
@@ -26,16 +27,17 @@ def _issue_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_api_issue_logged_once_each_way(
     hass: HomeAssistant,
     mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The coordinator re-raises the issue every poll; the log says it once."""
     caplog.set_level(logging.INFO)
     silence(mock_client)
-    with patch(ARP, return_value=True):
-        await tick(hass, freezer, 13)  # the issue is raised after 5 minutes
-        assert issue(hass, "api") is not None
-        await tick(hass, freezer, 5)  # five more polls re-raise it
+    neighbours(mock_config_entry, True)
+    await tick(hass, freezer, 13)  # the issue is raised after 5 minutes
+    assert issue(hass, "api") is not None
+    await tick(hass, freezer, 5)  # five more polls re-raise it
     assert _issue_lines(caplog) == [
         "Marstek Venus: repair issue open_api_off raised "
         "({'name': 'Marstek Venus', 'host': '192.168.1.50'})"
@@ -52,16 +54,17 @@ async def test_api_issue_logged_once_each_way(
 async def test_new_wording_is_logged(
     hass: HomeAssistant,
     mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """When the neighbour table changes the issue's text, the log says so."""
     caplog.set_level(logging.INFO)
     silence(mock_client)
-    with patch(ARP, return_value=True):
-        await tick(hass, freezer, 13)
-    with patch(ARP, return_value=None):
-        await tick(hass, freezer, 2)
+    neighbours(mock_config_entry, True)
+    await tick(hass, freezer, 13)
+    neighbours(mock_config_entry, None)
+    await tick(hass, freezer, 2)
     assert [line.split(" (")[0] for line in _issue_lines(caplog)] == [
         "Marstek Venus: repair issue open_api_off raised",
         "Marstek Venus: repair issue api_not_answering raised",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import MagicMock, patch
+from unittest.mock import MagicMock
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -29,7 +29,6 @@ from .test_store import KEY, STORED, _storage
 
 ENTRY_ID = "01JMARSTEKVENUS0000000000"
 READS = ("get_es_status", "get_mode", "get_meter_status", "get_battery_status")
-ARP = "custom_components.marstek_venus.watch.host_answers_arp"
 
 
 async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, cycles: int = 1) -> None:
@@ -44,6 +43,13 @@ def silence(client: MagicMock, silent: bool = True) -> None:
     """The battery stops (or resumes) answering every read."""
     for name in READS:
         getattr(client, name).side_effect = MarstekTimeoutError("no reply") if silent else None
+
+
+def neighbours(entry: MockConfigEntry, answer: bool | None) -> MagicMock:
+    """The neighbour table as the entry's watcher reads it: ``answer`` for every address."""
+    lookup = MagicMock(return_value=answer)
+    entry.runtime_data.watch.neighbours = lookup
+    return lookup
 
 
 def issue(hass: HomeAssistant, kind: str) -> ir.IssueEntry | None:
@@ -87,6 +93,7 @@ async def test_port_in_use(
 async def test_api_issue(
     hass: HomeAssistant,
     mock_client: MagicMock,
+    mock_config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     on_network: bool | None,
     translation_key: str | None,
@@ -94,15 +101,15 @@ async def test_api_issue(
     """Silent for 5 minutes after having worked: an issue worded by the neighbour table."""
     events = async_capture_events(hass, EVENT_MARSTEK)
     silence(mock_client)
-    with patch(ARP, return_value=on_network) as arp:
-        await tick(hass, freezer, 3)  # unavailable after 3 failed polls
-        assert [event.data["type"] for event in events] == ["api_stopped"]
-        assert hass.states.get("sensor.marstek_venus_battery").state == "unavailable"
-        await tick(hass, freezer, 9)
-        assert issue(hass, "api") is None
-        arp.assert_not_called()
-        await tick(hass, freezer, 1)  # 5 minutes since it went unavailable
-        arp.assert_called_with("192.168.1.50")
+    arp = neighbours(mock_config_entry, on_network)
+    await tick(hass, freezer, 3)  # unavailable after 3 failed polls
+    assert [event.data["type"] for event in events] == ["api_stopped"]
+    assert hass.states.get("sensor.marstek_venus_battery").state == "unavailable"
+    await tick(hass, freezer, 9)
+    assert issue(hass, "api") is None
+    arp.assert_not_called()
+    await tick(hass, freezer, 1)  # 5 minutes since it went unavailable
+    arp.assert_called_with("192.168.1.50")
     found = issue(hass, "api")
     if translation_key is None:
         # Gone from the network: off or out of range, nothing the Open API explains.
