@@ -2,8 +2,9 @@
 
 Layers, one module each: ``transport`` (the shared UDP socket and reply matching),
 ``registry`` (the shared sockets and the pacing log of a process), ``session`` (requests with
-pacing, resends and retries under the device lock), ``client`` (typed reads and verified
-writes), ``passive`` (confirming passive power), ``commands`` (validated write parameters),
+pacing, resends and retries under the device lock, and the loop that sends a write once and
+reads it back), ``lock`` (that lock), ``client`` (typed reads and verified writes),
+``writes`` and ``passive`` (what a read-back tells, whether passive power follows), ``commands`` (validated write parameters),
 ``fields`` + ``decode_*`` behind the one ``decode.DECODERS`` table and ``firmware`` +
 ``profiles`` (firmware-specific encodings into ``models``, as data rows), ``discovery``
 (broadcast scan), ``reachability`` (one diagnosing probe), ``timing`` (every real-time number,

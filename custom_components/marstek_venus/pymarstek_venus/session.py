@@ -1,4 +1,4 @@
-"""One battery's requests: the shared socket, the device lock, pacing, resends and retries.
+"""One battery's requests: the shared socket, the device lock, pacing, retries, the write loop.
 
 Reliability model, from what real units do (marstek-open-api.md §1.7, §2.8):
 
