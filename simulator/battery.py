@@ -27,6 +27,7 @@ from .encode import Identity
 from .endpoint import StampedEndpoint
 from .faults import Faults
 from .handlers import CT_BUSY, INVALID_REQUEST, PARSE_ERROR, Answer, DeviceLogic
+from .load_profile import Household
 from .physics import Physics
 from .profiles import BAT_STATUS, ES_MODE, SHARED_AP_BSSID, DeviceProfile, get_profile
 from .records import Address, Outcome, RequestRecord, Violation
@@ -261,6 +262,10 @@ class SimulatedBattery:
         """Fix the battery's own PV input, total over its channels (None: daily curve)."""
         self.physics.advance()
         self.physics.pv_override = watts
+
+    def set_household(self, household: Household | None) -> None:
+        """Take load and PV from a scripted household (t = 0 now); None: the daily curves."""
+        self.physics.set_household(household)
 
     def set_ct_connected(self, connected: bool) -> None:
         self.physics.advance()

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .battery import DEFAULT_MIN_GAP, DEFAULT_PORT, SimulatedBattery
+from .cli_meter import add_meter_arguments, apply_household, start_followers, stop_followers
 from .clock import ScaledClock
 from .faults import Faults
 from .profiles import PROFILES
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="on exit, write each battery's requests, violations and smallest gap as JSON",
     )
+    add_meter_arguments(parser)
     return parser
 
 
@@ -224,6 +226,7 @@ async def serve(args: argparse.Namespace) -> int:
             battery.on_request = lambda record, b=battery: _print_request(b, record)
             battery.on_violation = lambda violation, b=battery: _print_violation(b, violation)
 
+    apply_household(simulator, args)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -236,10 +239,12 @@ async def serve(args: argparse.Namespace) -> int:
             return 1
         for battery in simulator:
             print(_describe(battery), flush=True)
+        followers = await start_followers(simulator, args)
         try:
             await asyncio.wait_for(stop.wait(), args.duration)
         except TimeoutError:
             pass
+        await stop_followers(followers)
         await simulator.stop()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

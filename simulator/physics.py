@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from .clock import Clock
 from .household import flicker, load_trend, pv_strings, rooftop_solar
+from .load_profile import Household
 from .profiles import DeviceProfile
 from .state import DeviceState, EnergyCounters, Flows, ManualPeriod, Mode, Settings
 
@@ -46,6 +47,11 @@ class Physics:
         self.house_load_override: float | None = None
         self.house_solar_override: float | None = None
         self.pv_override: float | None = None  # W in total, spread over the channels
+        # A scripted household (load_profile.py) instead of the daily curves (None: curves).
+        self.household: Household | None = None
+        # Set while the battery follows an external meter (meter_follower.py): the AC setpoint
+        # its own control loop chose; it replaces the built-in CT model in self-consumption.
+        self.meter_setpoint: float | None = None
         self._last = clock.monotonic()
         self._flows = self._flows_at(self._last, clock.now())
 
@@ -91,6 +97,18 @@ class Physics:
         self.settings.dod = dod
         self._refresh()
 
+    def set_household(self, household: Household | None) -> None:
+        """Take load and PV from `household` (t = 0 now unless anchored); None: the curves."""
+        self.advance()
+        self.household = None if household is None else household.anchored(self.clock.now())
+        self._refresh()
+
+    def set_meter_setpoint(self, watts: float | None) -> None:
+        """The AC setpoint chosen by a meter-following loop (None: the built-in CT model)."""
+        self.advance()
+        self.meter_setpoint = watts
+        self._refresh()
+
     def _refresh(self) -> None:
         self._flows = self._flows_at(self._last, self.clock.now())
 
@@ -98,13 +116,16 @@ class Physics:
 
     def consumption(self, now: datetime) -> float:
         """House load in W: the daily curve plus quick flicker the battery cannot follow."""
-        quick = 0.0 if self.house_load_override is not None else flicker(self._seed, now)
+        scripted = self.house_load_override is not None or self.household is not None
+        quick = 0.0 if scripted else flicker(self._seed, now)
         return self.consumption_trend(now) + quick
 
     def consumption_trend(self, now: datetime) -> float:
         """The slow part of the house load, which the inverter's control loop tracks."""
         if self.house_load_override is not None:
             return self.house_load_override
+        if self.household is not None:
+            return self.household.load(now)
         return load_trend(self._seed, now)
 
     def house_solar(self, now: datetime) -> float:
@@ -112,6 +133,8 @@ class Physics:
             return 0.0  # the battery's own PV inputs take this role
         if self.house_solar_override is not None:
             return self.house_solar_override
+        if self.household is not None:
+            return self.household.solar(now)
         return rooftop_solar(self._seed, now)
 
     def pv_channels(self, now: datetime) -> tuple[float, ...]:
@@ -120,6 +143,8 @@ class Physics:
             return ()
         if self.pv_override is not None:
             return tuple(self.pv_override / count for _ in range(count))
+        if self.household is not None:
+            return tuple(self.household.solar(now) / count for _ in range(count))
         return pv_strings(self._seed, now, self.profile.pv_peak, count)
 
     # -- the inverter ----------------------------------------------------------------------
@@ -143,6 +168,9 @@ class Physics:
         def self_consumption() -> float:
             # Zero the CT: cover the house's net demand (charge from surplus when negative),
             # aiming at a small import like the real control loop, which only sees the trend.
+            # A battery following a meter uses the setpoint its own loop chose instead.
+            if self.meter_setpoint is not None:
+                return self.meter_setpoint
             if not self.ct_connected:
                 return 0.0
             return self.consumption_trend(now) - solar - GRID_BIAS

@@ -8,8 +8,8 @@ reads it back), ``lock`` (that lock), ``client`` (typed reads and verified write
 ``fields`` + ``decode_*`` behind the one ``decode.DECODERS`` table and ``firmware`` +
 ``profiles`` (firmware-specific encodings into ``models``, as data rows), ``discovery``
 (broadcast scan), ``reachability`` (one diagnosing probe), ``timing`` (every real-time number,
-injected) and ``cli`` (the ``scripts/marstek`` tool). Everything a caller needs is importable
-from this package.
+injected), ``meter`` (the emulated Shelly meter that batteries poll by themselves) and ``cli``
+(the ``scripts/marstek`` tool). Everything a caller needs is importable from this package.
 """
 
 from __future__ import annotations
@@ -36,6 +36,16 @@ from .errors import (
     MarstekWriteError,
 )
 from .lock import DeviceLock
+from .meter import (
+    SHELLY_MODELS,
+    MeterMethod,
+    MeterReading,
+    MeterServer,
+    Refusal,
+    ReplyFormat,
+    SenderStats,
+    ShellyModel,
+)
 from .models import (
     ALL_DAYS,
     BatteryStatus,
@@ -80,6 +90,7 @@ __all__ = [
     "NO_PV_FAMILIES",
     "PASSIVE_MAX_DURATION",
     "PV_FAMILIES",
+    "SHELLY_MODELS",
     "BatteryStatus",
     "BleStatus",
     "DeviceInfo",
@@ -100,6 +111,9 @@ __all__ = [
     "MarstekTimeoutError",
     "MarstekValidationError",
     "MarstekWriteError",
+    "MeterMethod",
+    "MeterReading",
+    "MeterServer",
     "MeterStatus",
     "Method",
     "Mode",
@@ -110,8 +124,12 @@ __all__ = [
     "PvChannel",
     "PvStatus",
     "Reachability",
+    "Refusal",
     "ReplyContext",
+    "ReplyFormat",
     "RequestStats",
+    "SenderStats",
+    "ShellyModel",
     "SocketRegistry",
     "Timing",
     "Verdict",
