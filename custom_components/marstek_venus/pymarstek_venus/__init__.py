@@ -8,7 +8,7 @@ reads it back), ``lock`` (that lock), ``client`` (typed reads and verified write
 ``fields`` + ``decode_*`` behind the one ``decode.DECODERS`` table and ``firmware`` +
 ``profiles`` (firmware-specific encodings into ``models``, as data rows), ``discovery``
 (broadcast scan), ``reachability`` (one diagnosing probe), ``timing`` (every real-time number,
-injected), ``meter`` (the emulated Shelly meter that batteries poll by themselves) and ``cli``
+injected), ``split`` (one power shared across several batteries), ``meter`` (the emulated Shelly meter that batteries poll by themselves) and ``cli``
 (the ``scripts/marstek`` tool). Everything a caller needs is importable from this package.
 """
 
@@ -74,6 +74,7 @@ from .profiles import (
 )
 from .reachability import PresenceLookup, Reachability, Verdict, probe
 from .registry import SocketRegistry
+from .split import Allocation, SplitMember, split_power
 from .timing import Timing
 from .transport import validate_host
 from .writes import delivers
@@ -91,6 +92,7 @@ __all__ = [
     "PASSIVE_MAX_DURATION",
     "PV_FAMILIES",
     "SHELLY_MODELS",
+    "Allocation",
     "BatteryStatus",
     "BleStatus",
     "DeviceInfo",
@@ -131,6 +133,7 @@ __all__ = [
     "SenderStats",
     "ShellyModel",
     "SocketRegistry",
+    "SplitMember",
     "Timing",
     "Verdict",
     "Weekday",
@@ -143,5 +146,6 @@ __all__ = [
     "format_time",
     "probe",
     "profile_for",
+    "split_power",
     "validate_host",
 ]
