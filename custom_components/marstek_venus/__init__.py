@@ -16,6 +16,7 @@ from .const import DISCOVERY_INTERVAL, DOMAIN
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .discovery import async_discover_devices, async_trigger_discovery
 from .hostname import HostNotFoundError, async_resolve_host
+from .kinds import EntryKind, KindSetup, entry_kind
 from .pymarstek_venus import MarstekInvalidHostError
 from .services import async_setup_services
 from .store import MarstekStore
@@ -29,6 +30,9 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
     Platform.TIME,
 ]
+
+# The other kinds of entry (kinds.py): each brings its own set-up.
+KINDS: dict[EntryKind, KindSetup] = {}
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -47,6 +51,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> bool:
     """Identify the battery, read it once, then set up the platforms."""
+    if (kind := KINDS.get(entry_kind(entry))) is not None:
+        return await kind.setup(hass, entry)
     host = str(entry.data[CONF_HOST])
     try:
         # A host name is resolved here and again whenever the battery goes silent.
@@ -75,6 +81,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> b
 
 async def async_unload_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> bool:
     """Unload the platforms and leave the shared UDP socket."""
+    if (kind := KINDS.get(entry_kind(entry))) is not None:
+        if not await hass.config_entries.async_unload_platforms(entry, kind.platforms):
+            return False
+        return await kind.unload(hass, entry)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.client.close()
@@ -83,5 +93,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> None:
     """Forget what the integration wrote to this battery, and its repair issues."""
+    if (kind := KINDS.get(entry_kind(entry))) is not None:
+        if kind.remove is not None:
+            await kind.remove(hass, entry)
+        return
     await MarstekStore(hass, entry.entry_id).async_remove()
     issues.async_delete_all(hass, entry)

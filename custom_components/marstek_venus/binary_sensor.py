@@ -10,13 +10,14 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import Group
 from .coordinator import MarstekConfigEntry
 from .entity import MarstekEntity, MarstekEntityDescription, Reader, described, reads
+from .kinds import kind_entities
 from .pymarstek_venus import BatteryStatus
 
 PARALLEL_UPDATES = 0
@@ -89,6 +90,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors this battery provides."""
+    if (entities := kind_entities(entry, Platform.BINARY_SENSOR)) is not None:
+        async_add_entities(entities)
+        return
     async_add_entities(described(entry.runtime_data, MarstekBinarySensor, BINARY_SENSORS))
 
 

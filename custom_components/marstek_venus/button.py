@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import MarstekConfigEntry
 from .entity import MarstekEntity, MarstekEntityDescription, described
+from .kinds import kind_entities
 from .pymarstek_venus import Mode
 
 PARALLEL_UPDATES = 1
@@ -40,6 +42,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the apply-passive and apply-schedule buttons."""
+    if (entities := kind_entities(entry, Platform.BUTTON)) is not None:
+        async_add_entities(entities)
+        return
     async_add_entities(described(entry.runtime_data, MarstekModeButton, BUTTONS))
 
 

@@ -29,6 +29,7 @@ from .discovery import (
 )
 from .entity import default_name, model_name
 from .hostname import is_host_name
+from .kinds import is_battery
 from .options import OPTIONS_SCHEMA, MarstekOptions, whole_number
 from .probe import async_probe
 from .pymarstek_venus import DeviceInfo
@@ -88,7 +89,20 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
         """Polling options."""
         return MarstekOptionsFlow()
 
+    # Steps that add another kind of entry (kinds.py), offered in a menu once a battery is
+    # set up; each kind's flow is a mixin of this class with a step of that name.
+    OTHER_KINDS: tuple[str, ...] = ()
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a battery; with a battery set up already, first ask what to add."""
+        batteries = [e for e in self._async_current_entries(include_ignore=False) if is_battery(e)]
+        if batteries and self.OTHER_KINDS:
+            return self.async_show_menu(step_id="user", menu_options=["battery", *self.OTHER_KINDS])
+        return await self.async_step_battery()
+
+    async def async_step_battery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Scan the network and offer the batteries that are not set up yet."""
         configured = self._async_current_ids(include_ignore=False)
         self._discovered = {

@@ -12,12 +12,13 @@ from homeassistant.components.number import (
     NumberEntityDescription,
     NumberMode,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower, UnitOfTime
+from homeassistant.const import PERCENTAGE, EntityCategory, Platform, UnitOfPower, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .entity import MarstekEntity, MarstekEntityDescription, Reader, Writer, described
+from .kinds import kind_entities
 from .period_entity import period_edit, period_fields, period_slots, period_value
 from .pymarstek_venus import DOD_MAX, DOD_MIN, PASSIVE_MAX_DURATION
 
@@ -131,6 +132,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the passive numbers, one power per schedule period, and DOD where supported."""
+    if (entities := kind_entities(entry, Platform.NUMBER)) is not None:
+        async_add_entities(entities)
+        return
     coordinator = entry.runtime_data
     async_add_entities(described(coordinator, MarstekNumber, _descriptions(coordinator)))
 

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import Group
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .entity import MarstekEntity, MarstekEntityDescription, Reader, Writer, described
+from .kinds import kind_entities
 from .modes import MODE_OPTIONS, mode_options
 from .period_entity import period_edit, period_fields, period_slots, period_value
 from .pymarstek_venus import FirmwareProfile
@@ -66,6 +67,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the mode select and one day-set select per schedule period."""
+    if (entities := kind_entities(entry, Platform.SELECT)) is not None:
+        async_add_entities(entities)
+        return
     coordinator = entry.runtime_data
     descriptions = [MODE_SELECT, *(period_days(slot) for slot in period_slots(coordinator))]
     async_add_entities(described(coordinator, MarstekSelect, descriptions))

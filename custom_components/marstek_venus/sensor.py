@@ -11,6 +11,7 @@ from homeassistant.const import (
     PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
     EntityCategory,
+    Platform,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfEnergy,
@@ -24,6 +25,7 @@ from .const import Group
 from .coordinator import MarstekConfigEntry, MarstekData, MarstekDataUpdateCoordinator
 from .energy_sensor import ENERGY_SENSORS, MarstekEnergySensor, has_battery_power
 from .entity import MarstekEntity, described, reads
+from .kinds import kind_entities
 from .modes import MODE_OPTIONS
 from .sensor_kinds import (
     HIDDEN_DIAGNOSTIC,
@@ -255,6 +257,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors this battery's firmware and the options provide."""
+    if (entities := kind_entities(entry, Platform.SENSOR)) is not None:
+        async_add_entities(entities)
+        return
     coordinator = entry.runtime_data
     async_add_entities(
         [

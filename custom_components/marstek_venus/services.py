@@ -23,6 +23,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .const import DOMAIN
 from .coordinator import MarstekDataUpdateCoordinator
+from .kinds import is_battery
 from .pymarstek_venus import ALL_DAYS, PASSIVE_MAX_DURATION, ManualPeriod
 from .schedule import parse_days, parse_time, validate_period, validate_power
 
@@ -111,7 +112,8 @@ def _coordinator(hass: HomeAssistant, data: Mapping[str, Any]) -> MarstekDataUpd
             (
                 entry
                 for entry in hass.config_entries.async_entries(DOMAIN)
-                if any(
+                if is_battery(entry)
+                and any(
                     device.id == device_id
                     for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
                 )
@@ -126,7 +128,7 @@ def _coordinator(hass: HomeAssistant, data: Mapping[str, Any]) -> MarstekDataUpd
             )
     else:
         found = hass.config_entries.async_get_entry(str(entry_id))
-        if found is None or found.domain != DOMAIN:
+        if found is None or found.domain != DOMAIN or not is_battery(found):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="entry_not_found",

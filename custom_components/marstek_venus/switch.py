@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import MarstekConfigEntry
 from .entity import MarstekEntity, MarstekEntityDescription, Reader, Writer, described
+from .kinds import kind_entities
 from .period_entity import period_edit, period_fields, period_slots, period_value
 
 PARALLEL_UPDATES = 1
@@ -72,6 +73,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a switch per schedule period, and the device settings the firmware supports."""
+    if (entities := kind_entities(entry, Platform.SWITCH)) is not None:
+        async_add_entities(entities)
+        return
     coordinator = entry.runtime_data
     descriptions = [
         *(period_enabled(slot) for slot in period_slots(coordinator)),

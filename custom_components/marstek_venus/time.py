@@ -7,11 +7,13 @@ from datetime import time
 from operator import attrgetter
 
 from homeassistant.components.time import TimeEntity, TimeEntityDescription
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import MarstekConfigEntry
 from .entity import MarstekEntity, MarstekEntityDescription, Reader, Writer, described
+from .kinds import kind_entities
 from .period_entity import period_edit, period_fields, period_slots, period_value
 from .schedule import parse_time
 
@@ -44,6 +46,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add start and end of every schedule period this model has."""
+    if (entities := kind_entities(entry, Platform.TIME)) is not None:
+        async_add_entities(entities)
+        return
     coordinator = entry.runtime_data
     descriptions = (
         description for slot in period_slots(coordinator) for description in period_times(slot)
