@@ -41,6 +41,12 @@ COMMANDS: dict[str, Command] = {
     ),
     "report": Command("report", "print the tables of a saved results file again"),
     "plot": Command("plot", "draw docs/benchmarks-*.png from the last `run` results"),
+    "zero-export": Command(
+        "zero_export", "keeping the grid at zero: emulated meter, automation, ideal (virtual time)"
+    ),
+    "zero-export-plot": Command(
+        "zero_export_plot", "draw docs/images/zero-export.png from the last `zero-export` results"
+    ),
 }
 
 
@@ -62,7 +68,7 @@ def ha_cost(argv: Sequence[str]) -> int:
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
-def plot(argv: Sequence[str]) -> int:
+def plot(argv: Sequence[str], name: str = "plot") -> int:
     """matplotlib lives only in benchmarks/.venv-compare: run there when it is not here."""
     try:
         importlib.import_module("matplotlib")
@@ -70,9 +76,9 @@ def plot(argv: Sequence[str]) -> int:
         if not COMPARE_PYTHON.exists():
             print("plot: run benchmarks/setup first (it installs matplotlib)", file=sys.stderr)
             return 1
-        command = [str(COMPARE_PYTHON), "-m", "benchmarks", "plot", *argv]
+        command = [str(COMPARE_PYTHON), "-m", "benchmarks", name, *argv]
         return subprocess.run(command, cwd=ROOT, check=False).returncode
-    return run_module("plot", "plot", argv)
+    return run_module(name, COMMANDS[name].module, argv)
 
 
 def run_module(name: str, module: str, argv: Sequence[str]) -> int:
@@ -94,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if name == "ha-cost":
         return ha_cost(rest)
-    if name == "plot":
-        return plot(rest)
+    if name in ("plot", "zero-export-plot"):
+        return plot(rest, name)
     return run_module(name, COMMANDS[name].module, rest)
 
 

@@ -12,7 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 from .battery import DEFAULT_MIN_GAP, DEFAULT_PORT, SimulatedBattery
-from .cli_meter import add_meter_arguments, apply_household, start_followers, stop_followers
+from .cli_meter import (
+    add_meter_arguments,
+    apply_household,
+    start_followers,
+    start_grid_feed,
+    stop_followers,
+    stop_grid_feed,
+)
 from .clock import ScaledClock
 from .faults import Faults
 from .profiles import PROFILES
@@ -240,10 +247,12 @@ async def serve(args: argparse.Namespace) -> int:
         for battery in simulator:
             print(_describe(battery), flush=True)
         followers = await start_followers(simulator, args)
+        feed = await start_grid_feed(simulator, args)
         try:
             await asyncio.wait_for(stop.wait(), args.duration)
         except TimeoutError:
             pass
+        await stop_grid_feed(feed)
         await stop_followers(followers)
         await simulator.stop()
     finally:

@@ -3,6 +3,7 @@
 ``--follow-meter [ADDRESS]`` makes every ``--battery`` poll a meter in self-consumption mode
 (ADDRESS: a unicast meter address; without it, the /24 subnet broadcast of the battery's
 address). The other ``--meter-*`` options override the family defaults of meter_config.py.
+``--grid-feed [HOST:]PORT`` publishes the household's grid power over HTTP (grid_feed.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from .battery import SimulatedBattery
+from .grid_feed import DSMR5_PERIOD, GridFeed, GridMeter
 from .load_profile import HOUSEHOLDS
 from .meter_config import LawName, MeterModel, follower_config
 from .meter_follower import MeterFollower
@@ -40,6 +42,14 @@ def _count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be at least 1")
     return value
+
+
+def _feed_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    try:
+        return (host if sep else "127.0.0.1"), int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected [HOST:]PORT, got {text!r}") from None
 
 
 def add_meter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +108,19 @@ def add_meter_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["curve", *HOUSEHOLDS],
         default="curve",
         help="house load and PV: the daily curve, or a scripted one-hour profile",
+    )
+    group.add_argument(
+        "--grid-feed",
+        type=_feed_address,
+        default=None,
+        metavar="[HOST:]PORT",
+        help="serve the household's grid power as HTTP JSON (GET /; host 127.0.0.1 if omitted)",
+    )
+    group.add_argument(
+        "--grid-feed-period",
+        type=_positive,
+        default=DSMR5_PERIOD,
+        help="s between two grid samples: 1 (DSMR 5 P1 meter, default) or 10 (DSMR 4)",
     )
 
 
@@ -162,3 +185,29 @@ async def stop_followers(followers: Iterable[MeterFollower]) -> None:
             file=sys.stderr,
             flush=True,
         )
+
+
+async def start_grid_feed(
+    batteries: Iterable[SimulatedBattery], args: argparse.Namespace
+) -> GridFeed | None:
+    """Serve the household's grid power when ``--grid-feed`` was given (one house, every
+    battery in it)."""
+    if args.grid_feed is None:
+        return None
+    host, port = args.grid_feed
+    feed = GridFeed(GridMeter(list(batteries), args.grid_feed_period), host, port)
+    try:
+        await feed.start()
+    except OSError as err:
+        print(f"simulator: cannot serve the grid feed: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+    print(
+        f"simulator: grid feed at {feed.url} (a sample every {args.grid_feed_period:g} s)",
+        flush=True,
+    )
+    return feed
+
+
+async def stop_grid_feed(feed: GridFeed | None) -> None:
+    if feed is not None:
+        await feed.stop()

@@ -17,6 +17,7 @@ from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .discovery import async_discover_devices, async_trigger_discovery
 from .hostname import HostNotFoundError, async_resolve_host
 from .kinds import EntryKind, KindSetup, entry_kind
+from .meter_setup import METER_SETUP
 from .pymarstek_venus import MarstekInvalidHostError
 from .services import async_setup_services
 from .store import MarstekStore
@@ -32,7 +33,7 @@ PLATFORMS: list[Platform] = [
 ]
 
 # The other kinds of entry (kinds.py): each brings its own set-up.
-KINDS: dict[EntryKind, KindSetup] = {}
+KINDS: dict[EntryKind, KindSetup] = {EntryKind.METER: METER_SETUP}
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 

@@ -29,7 +29,8 @@ from .discovery import (
 )
 from .entity import default_name, model_name
 from .hostname import is_host_name
-from .kinds import is_battery
+from .kinds import EntryKind, entry_kind, is_battery
+from .meter_flow import MeterFlowMixin, MeterOptionsFlow
 from .options import OPTIONS_SCHEMA, MarstekOptions, whole_number
 from .probe import async_probe
 from .pymarstek_venus import DeviceInfo
@@ -73,7 +74,7 @@ async def _async_probe_input(
     return host, port, device
 
 
-class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
+class MarstekConfigFlow(MeterFlowMixin, ConfigFlow, domain=DOMAIN):
     """Set up a battery: picked from a scan, entered by hand, or discovered."""
 
     VERSION = 1
@@ -85,13 +86,15 @@ class MarstekConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: MarstekConfigEntry) -> MarstekOptionsFlow:
-        """Polling options."""
+    def async_get_options_flow(config_entry: MarstekConfigEntry) -> OptionsFlow:
+        """Polling options of a battery; an emulated meter's settings."""
+        if entry_kind(config_entry) is EntryKind.METER:
+            return MeterOptionsFlow()
         return MarstekOptionsFlow()
 
     # Steps that add another kind of entry (kinds.py), offered in a menu once a battery is
     # set up; each kind's flow is a mixin of this class with a step of that name.
-    OTHER_KINDS: tuple[str, ...] = ()
+    OTHER_KINDS: tuple[str, ...] = ("meter",)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a battery; with a battery set up already, first ask what to add."""

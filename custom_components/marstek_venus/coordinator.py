@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DEFAULT_PORT, DOMAIN, LOGGER, Group
 from .control import MarstekControl
+from .following import gentle_groups
 from .hostname import async_follow_host_name
 from .identity import BatteryIdentity, communication_failed
 from .modes import OPTION_BY_MODE
@@ -177,7 +178,7 @@ class MarstekDataUpdateCoordinator(DataUpdateCoordinator[MarstekData]):
     def wanted_groups(self) -> set[Group]:
         """Groups worth reading: readable, and needed by an enabled entity (polling.py)."""
         contexts = None if self.latest is None else list(self.async_contexts())
-        return self.plan.wanted(self.profile, contexts)
+        return gentle_groups(self, self.plan.wanted(self.profile, contexts))  # following.py
 
     def reads(self, *groups: Group) -> bool:
         """Whether any of ``groups`` is read from this battery."""

@@ -10,6 +10,9 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
 from .coordinator import MarstekConfigEntry
+from .following import is_followed
+from .kinds import EntryKind, entry_kind
+from .meter_runtime import meter_diagnostics
 
 # Addresses and identities: the host and every IP, the MACs (the BLE MAC is also inside
 # `src`), and the Wi-Fi network name.
@@ -37,7 +40,9 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MarstekConfigEntry
 ) -> dict[str, Any]:
-    """Return the redacted state of one battery."""
+    """Return the redacted state of one battery (or of an emulated meter)."""
+    if entry_kind(entry) is EntryKind.METER:
+        return async_redact_data(meter_diagnostics(entry), TO_REDACT)
     coordinator = entry.runtime_data
     client, control = coordinator.client, coordinator.control
     stats = client.stats
@@ -59,6 +64,8 @@ async def async_get_config_entry_diagnostics(
                 "unsupported_groups": sorted(coordinator.plan.unsupported),
                 "last_success": data.last_success,
                 "fetched": {str(group): at for group, at in sorted(data.fetched.items())},
+                # Polled gently while it follows an emulated meter (following.py).
+                "followed_by_meter": is_followed(hass, entry.entry_id),
             },
             "decoded": {
                 name: asdict(value) if value is not None else None

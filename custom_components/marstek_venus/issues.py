@@ -13,6 +13,13 @@
   schedule and depth of discharge together. Removed when the mode matches again, when Home
   Assistant sets a mode, or by the fix flow, which writes the stored state back.
 
+Issues of an emulated meter entry (meter_runtime.py):
+
+* ``meter_port_in_use``: the meter cannot bind a port of its Shelly model (another emulator,
+  such as an AstraMeter or uni-meter add-on, holds it). Removed once the port binds.
+* ``meter_source_unavailable``: the grid power sensor is unavailable, unknown, not a power or
+  older than the limit, so the meter stays silent. Removed when the sensor is fresh again.
+
 Raising and clearing an issue are logged at INFO, once per change: the coordinator re-raises
 an issue every poll while its cause lasts, which the issue registry (and the log) absorb.
 """
@@ -30,6 +37,8 @@ from .const import DOMAIN, LOGGER
 PORT_IN_USE = "port_in_use"
 API = "api"
 SETTINGS_RESET = "settings_reset"
+METER_PORT_IN_USE = "meter_port_in_use"
+METER_SOURCE = "meter_source_unavailable"
 
 
 def issue_id(kind: str, entry: ConfigEntry) -> str:
@@ -113,6 +122,36 @@ def async_settings_reset(
 
 
 @callback
+def async_meter_port_in_use(hass: HomeAssistant, entry: ConfigEntry, port: int) -> None:
+    """The emulated meter cannot listen on ``port``: another program holds it."""
+    _async_raise(
+        hass,
+        entry,
+        METER_PORT_IN_USE,
+        "meter_port_in_use",
+        {"name": entry.title, "port": str(port)},
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+    )
+
+
+@callback
+def async_meter_source_unavailable(
+    hass: HomeAssistant, entry: ConfigEntry, entity_id: str, limit: float
+) -> None:
+    """The emulated meter's grid power sensor gives no usable value: the meter is silent."""
+    _async_raise(
+        hass,
+        entry,
+        METER_SOURCE,
+        "meter_source_unavailable",
+        {"name": entry.title, "entity_id": entity_id, "limit": f"{limit:g}"},
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+    )
+
+
+@callback
 def async_delete(hass: HomeAssistant, entry: ConfigEntry, kind: str) -> None:
     """Remove one issue of the entry (nothing happens when there is none)."""
     if (before := _active(hass, entry, kind)) is not None:
@@ -123,5 +162,5 @@ def async_delete(hass: HomeAssistant, entry: ConfigEntry, kind: str) -> None:
 @callback
 def async_delete_all(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Remove every issue of an entry that is being removed."""
-    for kind in (PORT_IN_USE, API, SETTINGS_RESET):
+    for kind in (PORT_IN_USE, API, SETTINGS_RESET, METER_PORT_IN_USE, METER_SOURCE):
         async_delete(hass, entry, kind)

@@ -7,7 +7,14 @@ change made in Home Assistant really reached the battery, without sending the ba
 request of its own: a second client on the battery's port would share Home Assistant's UDP
 port and could take its replies.
 
-Usage: python -m scripts.devenv.batteries --state FILE PROFILE@HOST[:PORT] ...
+With ``--grid-feed PORT`` it also serves the grid power of the first battery's house over
+HTTP on 127.0.0.1 (simulator/grid_feed.py: a P1 meter's telegram every ``--grid-period`` s),
+which Home Assistant reads as its grid-power sensor (a ``rest`` sensor, config.py). With
+``--follow-meter MODEL`` that first battery follows an emulated Shelly MODEL instead of its
+built-in CT model: it polls its /24 broadcast (127.0.0.255 on loopback) on the model's port,
+where a meter entry of the integration, bound to 0.0.0.0, answers it.
+
+Usage: python -m scripts.devenv.batteries --state FILE [--grid-feed PORT] PROFILE@HOST[:PORT] ...
 """
 
 from __future__ import annotations
@@ -22,8 +29,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator import ScaledClock, SimulatedBattery, Simulator, derive_mac
+from simulator import (
+    MeterFollower,
+    MeterModel,
+    ScaledClock,
+    SimulatedBattery,
+    Simulator,
+    derive_mac,
+    follower_config,
+)
 from simulator.cli import parse_battery_spec, safety_report
+from simulator.grid_feed import DSMR5_PERIOD, GridFeed, GridMeter
 
 PUBLISH_INTERVAL = 1.0  # s
 
@@ -62,7 +78,22 @@ def publish(simulator: Simulator, path: Path) -> None:
     os.replace(temporary, path)
 
 
-async def serve(specs: list[tuple[str, str, int]], state_file: Path) -> int:
+def grid_feed(simulator: Simulator, port: int | None, period: float) -> GridFeed | None:
+    """The household's P1 meter: the first battery's house only. Each simulated battery runs
+    its own house and its own built-in CT model, so adding the second one's output to the
+    first one's house would count the load twice."""
+    if port is None:
+        return None
+    return GridFeed(GridMeter(simulator.batteries[:1], period), "127.0.0.1", port)
+
+
+async def serve(
+    specs: list[tuple[str, str, int]],
+    state_file: Path,
+    feed_port: int | None = None,
+    feed_period: float = DSMR5_PERIOD,
+    follow: MeterModel | None = None,
+) -> int:
     """Serve the batteries until SIGINT/SIGTERM, publishing their state."""
     # The batteries' clocks run on the machine's local time of day (the simulator's default
     # is a fixed Monday 06:00, made for reproducible tests), so the sun shines on the PV
@@ -80,9 +111,14 @@ async def serve(specs: list[tuple[str, str, int]], state_file: Path) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    feed = grid_feed(simulator, feed_port, feed_period)
+    follower: MeterFollower | None = None
     try:
         await simulator.start()
+        if feed is not None:
+            await feed.start()
     except OSError as err:
+        await simulator.stop()
         print(f"simulator: cannot bind: {err}", file=sys.stderr, flush=True)
         return 1
     try:
@@ -95,6 +131,18 @@ async def serve(specs: list[tuple[str, str, int]], state_file: Path) -> int:
                 f" at {battery.host}:{battery.port}",
                 flush=True,
             )
+        if feed is not None:
+            print(f"simulator: grid feed at {feed.url} every {feed_period:g} s", flush=True)
+        if follow is not None:
+            first = simulator.batteries[0]
+            follower = MeterFollower(first, follower_config(first.profile.family, follow))
+            await follower.start()
+            address = follower.config.meter_address(first.host)
+            print(
+                f"simulator: {first.profile.device} follows an emulated {follow.value} meter "
+                f"at {address}:{follower.config.meter_port}",
+                flush=True,
+            )
         while not stop.is_set():
             publish(simulator, state_file)
             try:
@@ -102,6 +150,10 @@ async def serve(specs: list[tuple[str, str, int]], state_file: Path) -> int:
             except TimeoutError:
                 pass
     finally:
+        if follower is not None:
+            await follower.stop()
+        if feed is not None:
+            await feed.stop()
         await simulator.stop()
     violations = simulator.violations
     print(
@@ -117,13 +169,32 @@ def main() -> int:
         prog="python -m scripts.devenv.batteries", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--state", type=Path, required=True, help="JSON state file to write")
+    parser.add_argument(
+        "--grid-feed", type=int, default=None, metavar="PORT", help="serve the grid power"
+    )
+    parser.add_argument(
+        "--grid-period",
+        type=float,
+        default=DSMR5_PERIOD,
+        help="s between two grid samples (1: DSMR 5, 10: DSMR 4)",
+    )
+    parser.add_argument(
+        "--follow-meter",
+        choices=[model.value for model in MeterModel],
+        default=None,
+        metavar="MODEL",
+        help="the first battery follows an emulated Shelly MODEL (e.g. proem50, port 2223)",
+    )
     parser.add_argument("battery", nargs="+", metavar="PROFILE@HOST[:PORT]")
     args = parser.parse_args()
     try:
         specs = [parse_battery_spec(spec) for spec in args.battery]
     except argparse.ArgumentTypeError as err:
         parser.error(str(err))
-    return asyncio.run(serve(specs, args.state))
+    if args.grid_period <= 0:
+        parser.error("--grid-period must be positive")
+    follow = None if args.follow_meter is None else MeterModel(args.follow_meter)
+    return asyncio.run(serve(specs, args.state, args.grid_feed, args.grid_period, follow))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ CONFIGURED_INTEGRATIONS = (
     "logbook",
     "logger",
     "recorder",
+    "rest",
     "script",
 )
 
@@ -75,6 +76,21 @@ energy:
 history:
 logbook:
 
+# The simulated household's grid power, as a P1 meter reader would give it: the simulator
+# publishes a sample every {grid_period} s (DSMR 5: 1 s, DSMR 4: 10 s) and this sensor reads it
+# as often. It is the source an emulated Shelly meter entry serves to the batteries.
+sensor:
+  - platform: rest
+    name: Household grid power
+    unique_id: marstek_develop_household_grid_power
+    resource: http://127.0.0.1:{grid_port}/
+    scan_interval: {grid_period}
+    timeout: 2
+    value_template: "{{{{ value_json.grid_power }}}}"
+    unit_of_measurement: W
+    device_class: power
+    state_class: measurement
+
 # Automations and scripts made in the UI are kept (the blueprints folder is refreshed from
 # the repository on every start).
 automation: !include automations.yaml
@@ -107,13 +123,21 @@ def local_time_zone() -> str:
     return "UTC"
 
 
-def write_config(config_dir: Path, *, listen: str, http_port: int) -> None:
+def write_config(
+    config_dir: Path, *, listen: str, http_port: int, grid_port: int, grid_period: int = 1
+) -> None:
     """(Re)write the YAML configuration, the include files and the blueprints."""
     config_dir.mkdir(parents=True, exist_ok=True)
     # Nothing in here belongs in git (the folder sits in the repository by default).
     (config_dir / ".gitignore").write_text("*\n", encoding="utf-8")
     (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(time_zone=local_time_zone(), listen=listen, http_port=http_port),
+        CONFIGURATION_YAML.format(
+            time_zone=local_time_zone(),
+            listen=listen,
+            http_port=http_port,
+            grid_port=grid_port,
+            grid_period=grid_period,
+        ),
         encoding="utf-8",
     )
     for name in ("automations.yaml", "scripts.yaml"):

@@ -97,6 +97,26 @@ def parse_args() -> argparse.Namespace:
         help="the batteries' Open API port (default 30000; 0 picks a free one)",
     )
     parser.add_argument(
+        "--grid-period",
+        type=int,
+        choices=(1, 10),
+        default=1,
+        help="s between two samples of the household's grid-power sensor "
+        "(1: a DSMR 5 P1 meter, the default; 10: DSMR 4)",
+    )
+    parser.add_argument(
+        "--grid-port",
+        type=int,
+        default=0,
+        help="TCP port on 127.0.0.1 of the simulator's grid feed (default: a free one)",
+    )
+    parser.add_argument(
+        "--follow-meter",
+        action="store_true",
+        help="the first battery follows an emulated Shelly Pro EM-50 (UDP 2223; add the "
+        "meter entry with sensor.household_grid_power as its source)",
+    )
+    parser.add_argument(
         "--verbose", "-v", action="store_true", help="show Home Assistant's whole log here"
     )
     args = parser.parse_args()
@@ -205,6 +225,8 @@ def banner(args: argparse.Namespace, url: str, batteries: list[Battery]) -> str:
         "",
         f"  config    {args.config}  (log: {args.config / 'home-assistant.log'})",
         f"  batteries {args.config / 'simulator.json'}  (the simulator's own view, every second)",
+        f"  grid      sensor.household_grid_power  (the first battery's house, every "
+        f"{args.grid_period} s, from http://127.0.0.1:{args.grid_port}/)",
         "",
         "Press Ctrl-C to stop.",
         "",
@@ -221,8 +243,16 @@ def prepare(args: argparse.Namespace) -> None:
     args.port = claim_port(socket.SOCK_STREAM, args.listen, args.port)
     # Home Assistant binds the batteries' port on 127.0.0.1 to hear their replies.
     args.udp_port = claim_port(socket.SOCK_DGRAM, "127.0.0.1", args.udp_port)
+    # The simulator serves the household's grid power here; Home Assistant's rest sensor reads it.
+    args.grid_port = claim_port(socket.SOCK_STREAM, "127.0.0.1", args.grid_port)
     install_requirements()
-    write_config(args.config, listen=args.listen, http_port=args.port)
+    write_config(
+        args.config,
+        listen=args.listen,
+        http_port=args.port,
+        grid_port=args.grid_port,
+        grid_period=args.grid_period,
+    )
     prepare_onboarding(args.config)
     (args.config / "simulator.json").unlink(missing_ok=True)
 
@@ -255,6 +285,11 @@ async def run(args: argparse.Namespace) -> int:
             "scripts.devenv.batteries",
             "--state",
             str(state_file),
+            "--grid-feed",
+            str(args.grid_port),
+            "--grid-period",
+            str(args.grid_period),
+            *(["--follow-meter", "proem50"] if args.follow_meter else []),
             *specs,
         )
         await read_simulator_banner(simulator, len(specs), sim_log)

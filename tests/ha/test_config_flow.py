@@ -14,11 +14,7 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock
 
 import pytest
-from homeassistant.config_entries import (
-    SOURCE_DHCP,
-    SOURCE_INTEGRATION_DISCOVERY,
-    SOURCE_USER,
-)
+from homeassistant.config_entries import SOURCE_DHCP, SOURCE_INTEGRATION_DISCOVERY, SOURCE_USER
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -46,6 +42,7 @@ from custom_components.marstek_venus.pymarstek_venus.errors import (
 from .conftest import FakeBattery
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
+MENU_BATTERY = {"next_step_id": "battery"}  # the add menu, shown once a battery exists
 
 
 async def test_user_picks_discovered_battery(
@@ -60,6 +57,7 @@ async def test_user_picks_discovered_battery(
     mock_discover.return_value = [battery.device, other.device]
 
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MENU_BATTERY)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "pick_device"
     options = result["data_schema"].schema["device"].config["options"]
@@ -146,6 +144,7 @@ async def test_manual_known_battery_new_address(
     """Entering a known battery aborts, and its entry follows it to the new address."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], MENU_BATTERY)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: "192.168.1.77", CONF_PORT: 30001}
     )

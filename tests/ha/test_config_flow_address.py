@@ -88,6 +88,10 @@ async def test_two_batteries_of_one_model_get_distinct_names(
     titles = []
     for device in (battery.device, twin):
         result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        if result["type"] is FlowResultType.MENU:  # the second: a battery exists now
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {"next_step_id": "battery"}
+            )
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"device": device.ble_mac}
         )

@@ -22,6 +22,7 @@ from custom_components.marstek_venus.button import BUTTONS
 from custom_components.marstek_venus.const import OPTIONAL_GROUPS, Trigger
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
 from custom_components.marstek_venus.helpers import TRANSLATED_ERRORS
+from custom_components.marstek_venus.meter_entities import FOLLOWS_SENSOR, GRID_SENSOR, SHARE_SENSOR
 from custom_components.marstek_venus.modes import MODE_OPTIONS
 from custom_components.marstek_venus.number import DOD_NUMBER, PASSIVE_NUMBERS, period_power
 from custom_components.marstek_venus.schedule import DAY_SET_OPTIONS, WEEKDAY_NAMES
@@ -211,6 +212,7 @@ def test_languages_have_the_same_keys() -> None:
 ENTITY_PLATFORM_FILES = {f"{platform}.py" for platform in PLATFORMS} | {
     "energy_sensor.py",
     "sensor_pv.py",
+    "meter_entities.py",
 }
 
 
@@ -221,6 +223,8 @@ def _entity_keys() -> dict[str, set[str]]:
         ("sensor", ENERGY_SENSORS),
         ("sensor", PV_SENSORS),
         ("binary_sensor", BINARY_SENSORS),
+        ("sensor", (GRID_SENSOR, SHARE_SENSOR)),
+        ("binary_sensor", (FOLLOWS_SENSOR,)),
         ("select", (MODE_SELECT, period_days(0))),
         ("button", BUTTONS),
         ("number", (*PASSIVE_NUMBERS, DOD_NUMBER, period_power(0))),
@@ -285,8 +289,9 @@ def test_exception_translations() -> None:
 def test_config_flow_translations() -> None:
     """Form errors, abort reasons, steps and selector options used by the flows exist."""
     english = _json(INTEGRATION / "translations" / "en.json")
-    # The config flow and the options flow (options.py).
-    source = _sources()["config_flow.py"] + _sources()["options.py"]
+    # The config flow and the options flow (options.py), and the meter's (meter_flow.py).
+    meter = _sources()["meter_flow.py"]
+    source = _sources()["config_flow.py"] + _sources()["options.py"] + meter
     # Form errors come from probe.py: returned as (device, error) or mapped from a verdict.
     probe = ast.parse(_sources()["probe.py"])
     errors = {
@@ -302,13 +307,14 @@ def test_config_flow_translations() -> None:
         for value in node.values
         if isinstance(value, ast.Constant) and isinstance(value.value, str)
     }
-    assert errors == set(english["config"]["error"])
+    meter_errors = set(english["options"]["error"])  # the meter form's (test_meter_flow.py)
+    assert errors | meter_errors == set(english["config"]["error"])
     reasons = set(re.findall(r'reason="(\w+)"', source))
     reasons |= {"already_configured", "already_in_progress", "reconfigure_successful"}
     assert reasons == set(english["config"]["abort"])
     steps = set(re.findall(r'step_id="(\w+)"', source))
     assert steps == set(english["config"]["step"]) | set(english["options"]["step"])
-    for step in ("manual", "reconfigure", "pick_device", "discovery_confirm"):
+    for step in ("manual", "reconfigure", "pick_device", "discovery_confirm", "meter"):
         data = english["config"]["step"][step]["data"]
         assert set(data) == set(english["config"]["step"][step]["data_description"])
     options_step = english["options"]["step"]["init"]
@@ -361,6 +367,7 @@ def test_issue_translations() -> None:
     english = _json(INTEGRATION / "translations" / "en.json")["issues"]
     source = _sources()["issues.py"]
     keys = {"port_in_use", "open_api_off", "api_not_answering", "settings_reset"}
+    keys |= {"meter_port_in_use", "meter_source_unavailable"}
     assert keys == set(english)
     for key in keys:
         assert f'"{key}"' in source

@@ -38,6 +38,7 @@ from .errors import (
 from .lock import DeviceLock
 from .meter import (
     SHELLY_MODELS,
+    Follower,
     MeterMethod,
     MeterReading,
     MeterServer,
@@ -45,6 +46,9 @@ from .meter import (
     ReplyFormat,
     SenderStats,
     ShellyModel,
+    SourcePacer,
+    gate_for,
+    meter_shares,
 )
 from .models import (
     ALL_DAYS,
@@ -100,6 +104,7 @@ __all__ = [
     "EnergySystemStatus",
     "Family",
     "FirmwareProfile",
+    "Follower",
     "ManualPeriod",
     "MarstekApiError",
     "MarstekClient",
@@ -133,6 +138,7 @@ __all__ = [
     "SenderStats",
     "ShellyModel",
     "SocketRegistry",
+    "SourcePacer",
     "SplitMember",
     "Timing",
     "Verdict",
@@ -144,6 +150,8 @@ __all__ = [
     "discover",
     "family_from_model",
     "format_time",
+    "gate_for",
+    "meter_shares",
     "probe",
     "profile_for",
     "split_power",

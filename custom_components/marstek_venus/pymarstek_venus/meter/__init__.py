@@ -4,8 +4,9 @@ The battery's self-consumption loop polls a meter on the LAN by itself; answerin
 with a grid power the caller knows makes the battery regulate toward zero grid power without
 any Open API traffic (meter-emulation.md). One module each: ``models`` (the emulated Shelly
 models as data rows, and the ``MeterReading`` answered), ``wire`` (the request parser and the
-reply builder: ids, decimals, phases, size) and ``server`` (the UDP listeners, per-sender
-statistics).
+reply builder: ids, decimals, phases, size), ``server`` (the UDP listeners, per-sender
+statistics), ``shares`` (each battery's share when several follow one meter) and ``pacing``
+(spreading a slow source's samples over the battery's polls).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from .models import (
     MeterReading,
     ShellyModel,
 )
+from .pacing import REGULATION_GATES, SourcePacer, gate_for
 from .server import MeterServer, SenderStats, ValueFor
+from .shares import Follower, meter_shares
 from .wire import (
     MAX_REQUEST_BYTES,
     MeterRequest,
@@ -35,7 +38,9 @@ __all__ = [
     "MAX_REQUEST_BYTES",
     "PRO_3EM",
     "PRO_EM50",
+    "REGULATION_GATES",
     "SHELLY_MODELS",
+    "Follower",
     "MeterMethod",
     "MeterReading",
     "MeterRequest",
@@ -44,8 +49,11 @@ __all__ = [
     "ReplyFormat",
     "SenderStats",
     "ShellyModel",
+    "SourcePacer",
     "ValueFor",
     "build_reply",
     "format_decimal",
+    "gate_for",
+    "meter_shares",
     "parse_request",
 ]

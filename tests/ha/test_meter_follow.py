@@ -1,0 +1,216 @@
+"""Several batteries on one emulated meter: shares, "follows", and gentle polling."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from unittest.mock import MagicMock
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.marstek_venus.const import DOMAIN, Group
+from custom_components.marstek_venus.coordinator import MarstekDataUpdateCoordinator
+from custom_components.marstek_venus.following import is_followed
+
+from .conftest import START_TIME, FakeBattery
+from .meter_support import (
+    add_batteries,
+    answered_power,
+    clients_per_address,
+    meter_entry,
+    poll,
+    set_power,
+    setup_meter,
+)
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+METER = "sensor.emulated_meter"
+
+
+async def _set_soc(
+    freezer: FrozenDateTimeFactory, entry: MockConfigEntry, client: MagicMock, soc: int
+) -> None:
+    """A new poll of the battery, a second later, reads ``soc``."""
+    freezer.tick(timedelta(seconds=1))
+    client.get_es_status.return_value = replace(client.get_es_status.return_value, soc=soc)
+    coordinator: MarstekDataUpdateCoordinator = entry.runtime_data
+    await coordinator.async_refresh()
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def test_two_batteries_share_the_grid(
+    hass: HomeAssistant,
+    mock_client_class: MagicMock,
+    battery: FakeBattery,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One follower gets the whole value; two split it by energy above the floor."""
+    freezer.move_to(START_TIME)
+    clients = clients_per_address(mock_client_class, battery)
+    first, second = await add_batteries(hass, 2)
+    set_power(hass, "400")
+    runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id, second.entry_id]))
+
+    assert answered_power(await poll(runtime, "127.0.0.2")) == 400.0  # alone so far
+    # Equal batteries (56 %, both giving 300 W): half each, and nothing to balance.
+    assert answered_power(await poll(runtime, "127.0.0.3")) == pytest.approx(200.0)
+    assert answered_power(await poll(runtime, "127.0.0.2")) == pytest.approx(200.0)
+
+    # The second battery at its floor (12 % with the factory DOD) takes no part of an import,
+    # and the balancing part pulls it back from the 300 W it still gives.
+    await _set_soc(freezer, second, clients["127.0.0.3"], 10)
+    low = answered_power(await poll(runtime, "127.0.0.3"))
+    high = answered_power(await poll(runtime, "127.0.0.2"))
+    assert low is not None
+    assert high is not None
+    assert low < 0 < 400 < high
+    assert low + high == pytest.approx(400.0)
+
+    # A charge is shared by the room to full: the emptier battery takes most of it.
+    await _set_soc(freezer, first, clients["127.0.0.2"], 82)  # 18 % to full against 90 %
+    set_power(hass, "-1000")
+    low = answered_power(await poll(runtime, "127.0.0.3"))
+    high = answered_power(await poll(runtime, "127.0.0.2"))
+    assert low is not None
+    assert high is not None
+    assert low < -700
+    assert -300 < high < 0
+    assert low + high == pytest.approx(-1000.0)
+
+
+async def test_follows_and_gentle_polling(
+    hass: HomeAssistant,
+    mock_client_class: MagicMock,
+    battery: FakeBattery,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While a battery polls the meter: "follows" is on and it is polled once a minute."""
+    freezer.move_to(START_TIME)
+    clients_per_address(mock_client_class, battery)
+    first, second = await add_batteries(hass, 2)
+    set_power(hass, "321.4")
+    entry = meter_entry(batteries=[first.entry_id, second.entry_id])
+    runtime = await setup_meter(hass, entry)
+    coordinator: MarstekDataUpdateCoordinator = first.runtime_data
+    assert coordinator.update_interval == timedelta(seconds=30)
+
+    assert hass.states.get(f"{METER}_grid_power_answered").state == "321.4"
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+    assert device is not None
+    assert (device.name, device.manufacturer, device.model) == (
+        "Emulated meter",
+        "Marstek Venus integration",
+        "Shelly Pro EM-50",
+    )
+    meter_entities = er.async_entries_for_device(er.async_get(hass), device.id)
+    assert len(meter_entities) == 5  # the answer, and per battery: follows, share
+    assert hass.states.get("binary_sensor.emulated_meter_battery_1_follows_the_meter").state == (
+        "off"
+    )
+    assert hass.states.get(f"{METER}_battery_1_share").state == "unknown"
+
+    await poll(runtime, "127.0.0.2")
+    # Entities and polling change with the next refresh, not per poll.
+    assert hass.states.get(f"{METER}_battery_1_share").state == "unknown"
+    await _tick(hass, freezer, 5)
+    assert hass.states.get("binary_sensor.emulated_meter_battery_1_follows_the_meter").state == (
+        "on"
+    )
+    assert hass.states.get("binary_sensor.emulated_meter_battery_2_follows_the_meter").state == (
+        "off"
+    )
+    assert hass.states.get(f"{METER}_battery_1_share").state == "321.4"
+    assert coordinator.update_interval == timedelta(seconds=60)
+    assert second.runtime_data.update_interval == timedelta(seconds=30)
+    assert is_followed(hass, first.entry_id)
+
+    # A Venus E 3.0 keeps reading what its entities need: its Open API has its own channel.
+    assert Group.BATTERY in coordinator.wanted_groups()
+
+    # No poll for longer than the window: not following, polled as the user chose again.
+    set_power(hass, "321.4")
+    await _tick(hass, freezer, 6)
+    assert hass.states.get("binary_sensor.emulated_meter_battery_1_follows_the_meter").state == (
+        "off"
+    )
+    assert coordinator.update_interval == timedelta(seconds=30)
+    assert not is_followed(hass, first.entry_id)
+
+    # Unloading the meter also ends following.
+    await poll(runtime, "127.0.0.2")
+    await _tick(hass, freezer, 5)
+    assert coordinator.update_interval == timedelta(seconds=60)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert coordinator.update_interval == timedelta(seconds=30)
+
+
+@pytest.mark.parametrize("device_fixture", ["venus_e2_fw154"])
+async def test_hmg50_reads_only_what_the_shares_need(
+    hass: HomeAssistant,
+    mock_client_class: MagicMock,
+    battery: FakeBattery,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """On a Venus E 2.0 (shared receive channel) a follower is read for ES and mode only."""
+    freezer.move_to(START_TIME)
+    clients_per_address(mock_client_class, battery)
+    (first,) = await add_batteries(hass, 1)
+    set_power(hass, "50")
+    runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
+    coordinator: MarstekDataUpdateCoordinator = first.runtime_data
+    before = coordinator.wanted_groups()
+    assert before - {Group.ES, Group.MODE, Group.DEVICE}
+
+    await poll(runtime, "127.0.0.2")
+    await _tick(hass, freezer, 5)
+    assert coordinator.wanted_groups() <= {Group.ES, Group.MODE, Group.DEVICE}
+    assert coordinator.update_interval == timedelta(seconds=60)
+
+    await _tick(hass, freezer, 6)
+    assert coordinator.wanted_groups() == before
+
+
+async def test_a_slow_source_is_handed_out_once_per_sample(
+    hass: HomeAssistant,
+    mock_client_class: MagicMock,
+    battery: FakeBattery,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A source every 10 s, polls every second: the battery is told each sample about once.
+
+    Without pacing an integrating battery adds the same 500 W on every poll until the source
+    moves, and overshoots (docs/zero-export.md). Paced, the test battery's model (a gated
+    ramp, one step per ~3 s) is told a chunk per 3 s window, held for the window so that its
+    gate sees it, and the chunks of one source period add up to the sample.
+    """
+    freezer.move_to(START_TIME)
+    clients_per_address(mock_client_class, battery)
+    (first,) = await add_batteries(hass, 1)
+    runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
+    answers: list[float] = []
+    for second in range(40):
+        if second % 10 == 0:
+            set_power(hass, "500")
+        answer = answered_power(await poll(runtime, "127.0.0.2"))
+        assert answer is not None
+        answers.append(answer)
+        freezer.tick(timedelta(seconds=1))
+    assert answers[:10] == [500.0] * 10  # the intervals are not known yet: the reading itself
+    last_period = answers[30:]
+    assert max(last_period) < 500.0
+    windows = last_period[::3]  # one chunk per 3 s acting window, held for the window
+    assert last_period == [w for w in windows for _ in range(3)][:10]
+    assert sum(windows) == pytest.approx(500.0)
