@@ -32,10 +32,13 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, EVENT_MARSTEK, Trigger
+from .fleet_triggers import FLEET_TRIGGER_TYPES, is_system_device
 
 TRIGGER_TYPES = [str(trigger) for trigger in Trigger]
 
-TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend({vol.Required(CONF_TYPE): vol.In(TRIGGER_TYPES)})
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {vol.Required(CONF_TYPE): vol.In([*TRIGGER_TYPES, *FLEET_TRIGGER_TYPES])}
+)
 
 
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, str]]:
@@ -43,6 +46,8 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
     device = dr.async_get(hass).async_get(device_id)
     if device is None or not any(domain == DOMAIN for domain, _ in device.identifiers):
         return []
+    # The system device has its own (fleet_triggers.py).
+    types = FLEET_TRIGGER_TYPES if is_system_device(device) else TRIGGER_TYPES
     return [
         {
             CONF_PLATFORM: "device",
@@ -50,7 +55,7 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
             CONF_DEVICE_ID: device_id,
             CONF_TYPE: trigger_type,
         }
-        for trigger_type in TRIGGER_TYPES
+        for trigger_type in types
     ]
 
 

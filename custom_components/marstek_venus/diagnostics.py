@@ -10,6 +10,8 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
 from .coordinator import MarstekConfigEntry
+from .fleet_diagnostics import system_diagnostics
+from .kinds import is_battery
 
 # Addresses and identities: the host and every IP, the MACs (the BLE MAC is also inside
 # `src`), and the Wi-Fi network name.
@@ -37,7 +39,9 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MarstekConfigEntry
 ) -> dict[str, Any]:
-    """Return the redacted state of one battery."""
+    """Return the redacted state of one battery (or of the system of batteries)."""
+    if not is_battery(entry):
+        return system_diagnostics(entry)
     coordinator = entry.runtime_data
     client, control = coordinator.client, coordinator.control
     stats = client.stats

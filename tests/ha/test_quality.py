@@ -21,6 +21,14 @@ from custom_components.marstek_venus.binary_sensor import BINARY_SENSORS
 from custom_components.marstek_venus.button import BUTTONS
 from custom_components.marstek_venus.const import OPTIONAL_GROUPS, Trigger
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
+from custom_components.marstek_venus.fleet_control import MIXED
+from custom_components.marstek_venus.fleet_control_entities import (
+    APPLY_PASSIVE as FLEET_APPLY,
+    FLEET_MODE,
+    FLEET_NUMBERS,
+)
+from custom_components.marstek_venus.fleet_sensors import FLEET_SENSORS
+from custom_components.marstek_venus.fleet_triggers import FLEET_TRIGGER_TYPES
 from custom_components.marstek_venus.helpers import TRANSLATED_ERRORS
 from custom_components.marstek_venus.modes import MODE_OPTIONS
 from custom_components.marstek_venus.number import DOD_NUMBER, PASSIVE_NUMBERS, period_power
@@ -211,6 +219,8 @@ def test_languages_have_the_same_keys() -> None:
 ENTITY_PLATFORM_FILES = {f"{platform}.py" for platform in PLATFORMS} | {
     "energy_sensor.py",
     "sensor_pv.py",
+    "fleet_control_entities.py",
+    "fleet_sensors.py",
 }
 
 
@@ -220,8 +230,12 @@ def _entity_keys() -> dict[str, set[str]]:
         ("sensor", SENSORS),
         ("sensor", ENERGY_SENSORS),
         ("sensor", PV_SENSORS),
+        ("sensor", FLEET_SENSORS),
         ("binary_sensor", BINARY_SENSORS),
         ("select", (MODE_SELECT, period_days(0))),
+        ("select", (FLEET_MODE,)),
+        ("button", (FLEET_APPLY,)),
+        ("number", FLEET_NUMBERS),
         ("button", BUTTONS),
         ("number", (*PASSIVE_NUMBERS, DOD_NUMBER, period_power(0))),
         ("switch", (*SETTING_SWITCHES, period_enabled(0))),
@@ -246,6 +260,8 @@ def test_entity_translations() -> None:
             platform = "select" if description is MODE_SELECT else "sensor"
             assert set(english[platform]["operating_mode"]["state"]) == set(options)
     assert set(english["select"]["period_days"]["state"]) == set(DAY_SET_OPTIONS)
+    fleet_states = set(english["select"]["fleet_operating_mode"]["state"])
+    assert fleet_states == {*MODE_OPTIONS, MIXED}
     # Period entities are named "Period {period} ...".
     for platform, key in (
         ("select", "period_days"),
@@ -286,7 +302,7 @@ def test_config_flow_translations() -> None:
     """Form errors, abort reasons, steps and selector options used by the flows exist."""
     english = _json(INTEGRATION / "translations" / "en.json")
     # The config flow and the options flow (options.py).
-    source = _sources()["config_flow.py"] + _sources()["options.py"]
+    source = _sources()["config_flow.py"] + _sources()["options.py"] + _sources()["fleet_flow.py"]
     # Form errors come from probe.py: returned as (device, error) or mapped from a verdict.
     probe = ast.parse(_sources()["probe.py"])
     errors = {
@@ -303,7 +319,7 @@ def test_config_flow_translations() -> None:
         if isinstance(value, ast.Constant) and isinstance(value.value, str)
     }
     assert errors == set(english["config"]["error"])
-    reasons = set(re.findall(r'reason="(\w+)"', source))
+    reasons = set(re.findall(r'(?:reason|error)="(\w+)"', source))
     reasons |= {"already_configured", "already_in_progress", "reconfigure_successful"}
     assert reasons == set(english["config"]["abort"])
     steps = set(re.findall(r'step_id="(\w+)"', source))
@@ -331,6 +347,7 @@ def test_services() -> None:
         services.SERVICE_CLEAR_MANUAL_SCHEDULE,
         services.SERVICE_SET_PASSIVE_MODE,
         services.SERVICE_REQUEST_REFRESH,
+        services.SERVICE_SET_FLEET_POWER,
     }
     assert set(described) == registered
     english = _json(INTEGRATION / "translations" / "en.json")
@@ -379,4 +396,5 @@ def test_issue_translations() -> None:
 def test_device_trigger_translations() -> None:
     """Every trigger type is translated."""
     english = _json(INTEGRATION / "translations" / "en.json")
-    assert set(english["device_automation"]["trigger_type"]) == {str(t) for t in Trigger}
+    triggers = {str(t) for t in Trigger} | set(FLEET_TRIGGER_TYPES)
+    assert set(english["device_automation"]["trigger_type"]) == triggers
