@@ -35,6 +35,9 @@ COMMANDS: dict[str, Command] = {
     "soak": Command(
         "soak", "simulated hours of polling batteries through faults, on a virtual clock"
     ),
+    "soak-fleet": Command(
+        "soak_fleet", "a system of simulated batteries: fleet totals, SOC, members dropping out"
+    ),
     "fuzz": Command("fuzz", "fuzz the decoders and the transport's datagram handling"),
     "ha-cost": Command(
         "ha_cost", "cost inside Home Assistant: loop CPU, memory, select timing (pytest)"

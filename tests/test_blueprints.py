@@ -43,6 +43,7 @@ INTEGRATION = REPO / "custom_components" / "marstek_venus"
 SOURCE_URL = "https://github.com/marstek-venus/marstek_venus/blob/main/"
 CHARGE = "charge_in_cheap_hours.yaml"
 THRESHOLD = "switch_mode_on_threshold.yaml"
+FLEET_CHARGE = "charge_fleet_in_cheapest_hours.yaml"  # run in tests/ha/test_fleet_udp.py
 SIM_HOST = "127.0.4.21"  # this module's corner of 127/8
 SELECT = "select.marstek_venus_operating_mode"
 SOC = "sensor.marstek_venus_battery"
@@ -64,6 +65,15 @@ EXAMPLE_INPUTS: dict[str, dict[str, Any]] = {
         "delay": {"seconds": 0},
         "mode_above": "ai",
         "mode_below": "auto",
+    },
+    FLEET_CHARGE: {
+        "system": "0123456789abcdef0123456789abcdef",  # the system device's id
+        "price_sensor": "sensor.electricity_price",
+        "forecast_attribute": "raw_today",
+        "price_key": "value",
+        "cheapest_count": 2,
+        "charge_power": 3000,
+        "target_soc": 90,
     },
 }
 

@@ -15,6 +15,7 @@ from . import issues
 from .const import DISCOVERY_INTERVAL, DOMAIN
 from .coordinator import MarstekConfigEntry, MarstekDataUpdateCoordinator
 from .discovery import async_discover_devices, async_trigger_discovery
+from .fleet_setup import SYSTEM_SETUP, async_offer_system
 from .hostname import HostNotFoundError, async_resolve_host
 from .kinds import EntryKind, KindSetup, entry_kind
 from .meter_setup import METER_SETUP
@@ -33,7 +34,10 @@ PLATFORMS: list[Platform] = [
 ]
 
 # The other kinds of entry (kinds.py): each brings its own set-up.
-KINDS: dict[EntryKind, KindSetup] = {EntryKind.METER: METER_SETUP}
+KINDS: dict[EntryKind, KindSetup] = {
+    EntryKind.METER: METER_SETUP,
+    EntryKind.SYSTEM: SYSTEM_SETUP,
+}
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -77,6 +81,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MarstekConfigEntry) -> b
     entry.runtime_data = coordinator
     coordinator.control.async_resume()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await async_offer_system(hass)  # a second battery: offer them as one system
     return True
 
 

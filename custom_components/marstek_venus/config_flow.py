@@ -28,8 +28,9 @@ from .discovery import (
     log_moved,
 )
 from .entity import default_name, model_name
+from .fleet_flow import FleetFlow, FleetOptionsFlow
 from .hostname import is_host_name
-from .kinds import EntryKind, entry_kind, is_battery
+from .kinds import CONF_KIND, EntryKind, entry_kind, is_battery
 from .meter_flow import MeterFlowMixin, MeterOptionsFlow
 from .options import OPTIONS_SCHEMA, MarstekOptions, whole_number
 from .probe import async_probe
@@ -74,7 +75,7 @@ async def _async_probe_input(
     return host, port, device
 
 
-class MarstekConfigFlow(MeterFlowMixin, ConfigFlow, domain=DOMAIN):
+class MarstekConfigFlow(MeterFlowMixin, FleetFlow, ConfigFlow, domain=DOMAIN):
     """Set up a battery: picked from a scan, entered by hand, or discovered."""
 
     VERSION = 1
@@ -87,14 +88,17 @@ class MarstekConfigFlow(MeterFlowMixin, ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: MarstekConfigEntry) -> OptionsFlow:
-        """Polling options of a battery; an emulated meter's settings."""
-        if entry_kind(config_entry) is EntryKind.METER:
+        """Polling options of a battery; an emulated meter's settings; the system's members."""
+        kind = entry_kind(config_entry)
+        if kind is EntryKind.METER:
             return MeterOptionsFlow()
+        if kind is EntryKind.SYSTEM:
+            return FleetOptionsFlow()
         return MarstekOptionsFlow()
 
     # Steps that add another kind of entry (kinds.py), offered in a menu once a battery is
     # set up; each kind's flow is a mixin of this class with a step of that name.
-    OTHER_KINDS: tuple[str, ...] = ("meter",)
+    OTHER_KINDS: tuple[str, ...] = ("meter", "system")
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Add a battery; with a battery set up already, first ask what to add."""
@@ -192,6 +196,8 @@ class MarstekConfigFlow(MeterFlowMixin, ConfigFlow, domain=DOMAIN):
         self, discovery_info: dict[str, Any]
     ) -> ConfigFlowResult:
         """A battery answered the background scan (or, from the dhcp step, GetDevice)."""
+        if discovery_info.get(CONF_KIND) == EntryKind.SYSTEM:
+            return await self.async_step_system_discovered(discovery_info)
         host, port = discovery_info[CONF_HOST], discovery_info[CONF_PORT]
         known = await self.async_set_unique_id(discovery_info[CONF_BLE_MAC])
         updates = self._address_updates(host, port)
@@ -250,6 +256,8 @@ class MarstekConfigFlow(MeterFlowMixin, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change host and port of a battery (the same battery only)."""
         entry = self._get_reconfigure_entry()
+        if not is_battery(entry):
+            return self.async_abort(reason="not_reconfigurable")
         errors: dict[str, str] = {}
         if user_input is not None and (found := await _async_probe_input(user_input, errors)):
             host, port, device = found

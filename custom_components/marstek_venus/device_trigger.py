@@ -32,10 +32,18 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, EVENT_MARSTEK, Trigger
+from .fleet_triggers import FLEET_TRIGGER_TYPES
+from .kinds import EntryKind, entry_kind
 
 TRIGGER_TYPES = [str(trigger) for trigger in Trigger]
+TRIGGER_TYPES_BY_KIND = {
+    EntryKind.BATTERY: TRIGGER_TYPES,
+    EntryKind.SYSTEM: FLEET_TRIGGER_TYPES,
+}
 
-TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend({vol.Required(CONF_TYPE): vol.In(TRIGGER_TYPES)})
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {vol.Required(CONF_TYPE): vol.In([*TRIGGER_TYPES, *FLEET_TRIGGER_TYPES])}
+)
 
 
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, str]]:
@@ -43,6 +51,11 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
     device = dr.async_get(hass).async_get(device_id)
     if device is None or not any(domain == DOMAIN for domain, _ in device.identifiers):
         return []
+    # The device's entry says what it is: a battery, the system (fleet_triggers.py) or an
+    # emulated meter (no triggers).
+    entries = (hass.config_entries.async_get_entry(entry_id) for entry_id in device.config_entries)
+    kinds = {entry_kind(entry) for entry in entries if entry is not None and entry.domain == DOMAIN}
+    types = TRIGGER_TYPES_BY_KIND.get(next(iter(kinds), EntryKind.METER), [])
     return [
         {
             CONF_PLATFORM: "device",
@@ -50,7 +63,7 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
             CONF_DEVICE_ID: device_id,
             CONF_TYPE: trigger_type,
         }
-        for trigger_type in TRIGGER_TYPES
+        for trigger_type in types
     ]
 
 

@@ -10,6 +10,7 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
 from .coordinator import MarstekConfigEntry
+from .fleet_diagnostics import system_diagnostics
 from .following import is_followed
 from .kinds import EntryKind, entry_kind
 from .meter_runtime import meter_diagnostics
@@ -40,9 +41,12 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: MarstekConfigEntry
 ) -> dict[str, Any]:
-    """Return the redacted state of one battery (or of an emulated meter)."""
-    if entry_kind(entry) is EntryKind.METER:
+    """Return the redacted state of one battery, an emulated meter or the system."""
+    kind = entry_kind(entry)
+    if kind is EntryKind.METER:
         return async_redact_data(meter_diagnostics(entry), TO_REDACT)
+    if kind is EntryKind.SYSTEM:
+        return system_diagnostics(entry)
     coordinator = entry.runtime_data
     client, control = coordinator.client, coordinator.control
     stats = client.stats

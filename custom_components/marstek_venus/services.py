@@ -1,4 +1,4 @@
-"""Actions: manual schedule, passive mode and refresh, for automations.
+"""Actions: manual schedule, passive mode, refresh, and the system's power, for automations.
 
 Registered once in ``async_setup`` (rule action-setup). Each call names its battery by
 ``device_id`` or ``config_entry_id`` (exactly one). Everything is validated before anything is
@@ -17,13 +17,20 @@ from typing import Any
 import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .const import DOMAIN
 from .coordinator import MarstekDataUpdateCoordinator
-from .kinds import is_battery
+from .fleet_runtime import FleetRuntime
+from .kinds import EntryKind, entry_kind, is_battery
 from .pymarstek_venus import ALL_DAYS, PASSIVE_MAX_DURATION, ManualPeriod
 from .schedule import parse_days, parse_time, validate_period, validate_power
 
@@ -41,6 +48,7 @@ SERVICE_SET_MANUAL_SCHEDULE = "set_manual_schedule"
 SERVICE_CLEAR_MANUAL_SCHEDULE = "clear_manual_schedule"
 SERVICE_SET_PASSIVE_MODE = "set_passive_mode"
 SERVICE_REQUEST_REFRESH = "request_refresh"
+SERVICE_SET_FLEET_POWER = "set_fleet_power"
 
 
 def _whole_number(value: Any) -> int:
@@ -87,6 +95,7 @@ PASSIVE_SCHEMA = vol.Schema(
     }
 )
 REFRESH_SCHEMA = vol.Schema(TARGET)
+FLEET_POWER_SCHEMA = PASSIVE_SCHEMA
 
 
 def _validated(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -216,6 +225,43 @@ async def _async_request_refresh(call: ServiceCall) -> None:
     await _coordinator(call.hass, data).async_request_refresh()
 
 
+def _system(hass: HomeAssistant, data: Mapping[str, Any]) -> FleetRuntime:
+    """The loaded system the call names by device or config entry; the only one if neither."""
+    device_id, entry_id = data.get(ATTR_DEVICE_ID), data.get(ATTR_CONFIG_ENTRY_ID)
+    registry = dr.async_get(hass)
+    systems = [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry_kind(entry) is EntryKind.SYSTEM
+        and (not entry_id or entry.entry_id == entry_id)
+        and (
+            not device_id
+            or any(
+                device.id == device_id
+                for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            )
+        )
+    ]
+    if len(systems) != 1:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="system_not_found")
+    if (system := systems[0]).state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": system.title},
+        )
+    runtime: FleetRuntime = system.runtime_data
+    return runtime
+
+
+async def _async_set_fleet_power(call: ServiceCall) -> ServiceResponse:
+    """Split the power over the system's batteries (fleet_control.py); returns each share."""
+    data = _validated(FLEET_POWER_SCHEMA, call.data)
+    control = _system(call.hass, data).control
+    result = await control.async_set_power(data[ATTR_POWER], data.get(ATTR_DURATION))
+    return result.as_response()
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions (once, whatever the number of batteries)."""
@@ -226,3 +272,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         (SERVICE_REQUEST_REFRESH, _async_request_refresh),
     ):
         hass.services.async_register(DOMAIN, name, handler)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_FLEET_POWER,
+        _async_set_fleet_power,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

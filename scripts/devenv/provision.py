@@ -173,6 +173,10 @@ async def add_battery(api: HomeAssistantApi, battery: Battery) -> str:
     result = await api.request(
         "POST", flow_path, json={"handler": DOMAIN, "show_advanced_options": False}
     )
+    if result.get("type") == "menu":  # a battery is set up: what to add?
+        result = await api.request(
+            "POST", f"{flow_path}/{result['flow_id']}", json={"next_step_id": "battery"}
+        )
     if result.get("step_id") == "pick_device":
         offered = {
             option["value"]

@@ -39,7 +39,7 @@ from custom_components.marstek_venus.pymarstek_venus.errors import (
     MarstekTimeoutError,
 )
 
-from .conftest import FakeBattery
+from .conftest import FakeBattery, add_battery_flow
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 MENU_BATTERY = {"next_step_id": "battery"}  # the add menu, shown once a battery exists
@@ -56,8 +56,7 @@ async def test_user_picks_discovered_battery(
     MockConfigEntry(domain=DOMAIN, unique_id=other.device.ble_mac, data={}).add_to_hass(hass)
     mock_discover.return_value = [battery.device, other.device]
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], MENU_BATTERY)
+    result = await add_battery_flow(hass)  # past the add menu: a battery is set up
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "pick_device"
     options = result["data_schema"].schema["device"].config["options"]
@@ -143,8 +142,7 @@ async def test_manual_known_battery_new_address(
 ) -> None:
     """Entering a known battery aborts, and its entry follows it to the new address."""
     mock_config_entry.add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], MENU_BATTERY)
+    result = await add_battery_flow(hass)  # past the add menu: a battery is set up
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: "192.168.1.77", CONF_PORT: 30001}
     )

@@ -31,7 +31,7 @@ from custom_components.marstek_venus.probe import async_probe
 from custom_components.marstek_venus.pymarstek_venus.errors import MarstekInvalidHostError
 from simulator import SimulatedBattery
 
-from .conftest import FakeBattery
+from .conftest import FakeBattery, add_battery_flow
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
@@ -87,11 +87,7 @@ async def test_two_batteries_of_one_model_get_distinct_names(
     mock_discover.return_value = [battery.device, twin]
     titles = []
     for device in (battery.device, twin):
-        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-        if result["type"] is FlowResultType.MENU:  # the second: a battery exists now
-            result = await hass.config_entries.flow.async_configure(
-                result["flow_id"], {"next_step_id": "battery"}
-            )
+        result = await add_battery_flow(hass)  # the second time past the add menu
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"device": device.ble_mac}
         )

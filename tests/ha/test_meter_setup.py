@@ -8,9 +8,10 @@ from unittest.mock import MagicMock
 import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
 from custom_components.marstek_venus.const import DOMAIN
+from custom_components.marstek_venus.device_trigger import async_get_triggers
 from custom_components.marstek_venus.meter_config import (
     CONF_ANSWER_UNCONFIGURED,
     CONF_EXPORT_POSITIVE,
@@ -200,3 +201,12 @@ async def test_unload_frees_the_port(hass: HomeAssistant) -> None:
     assert await hass.config_entries.async_unload(entry.entry_id)
     _udp_socket(port).close()
     assert GRID in runtime.config.sources
+
+
+async def test_the_meter_device_offers_no_battery_triggers(hass: HomeAssistant) -> None:
+    """The emulated meter is no battery: none of the battery's device triggers apply to it."""
+    set_power(hass, "100")
+    runtime = await setup_meter(hass, meter_entry())
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), runtime.entry.entry_id)
+    assert len(devices) == 1
+    assert await async_get_triggers(hass, devices[0].id) == []

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import re
 import struct
-from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -19,8 +16,15 @@ import yaml
 from custom_components.marstek_venus import PLATFORMS
 from custom_components.marstek_venus.binary_sensor import BINARY_SENSORS
 from custom_components.marstek_venus.button import BUTTONS
-from custom_components.marstek_venus.const import OPTIONAL_GROUPS, Trigger
+from custom_components.marstek_venus.const import OPTIONAL_GROUPS
 from custom_components.marstek_venus.energy_sensor import ENERGY_SENSORS
+from custom_components.marstek_venus.fleet_control import MIXED
+from custom_components.marstek_venus.fleet_control_entities import (
+    APPLY_PASSIVE as FLEET_APPLY,
+    FLEET_MODE,
+    FLEET_NUMBERS,
+)
+from custom_components.marstek_venus.fleet_sensors import FLEET_SENSORS
 from custom_components.marstek_venus.helpers import TRANSLATED_ERRORS
 from custom_components.marstek_venus.meter_entities import FOLLOWS_SENSOR, GRID_SENSOR, SHARE_SENSOR
 from custom_components.marstek_venus.modes import MODE_OPTIONS
@@ -32,9 +36,8 @@ from custom_components.marstek_venus.sensor_pv import PV_SENSORS
 from custom_components.marstek_venus.switch import SETTING_SWITCHES, period_enabled
 from custom_components.marstek_venus.time import period_times
 
-ROOT = Path(__file__).parents[2]
-INTEGRATION = ROOT / "custom_components" / "marstek_venus"
-LANGUAGES = ("en", "nl", "de", "fr")
+from .quality_support import INTEGRATION, LANGUAGES, ROOT, _flatten, _json, _sources
+
 WRITABLE_PLATFORMS = {"select", "number", "button", "switch", "time"}
 
 RULES = {
@@ -58,27 +61,6 @@ RULES = {
     # Platinum (3)
     "async-dependency", "inject-websession", "strict-typing",
 }  # fmt: skip
-
-
-def _json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in tree.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{path}."))
-        else:
-            flat[path] = value
-    return flat
-
-
-def _sources() -> dict[str, str]:
-    return {
-        path.name: path.read_text(encoding="utf-8") for path in sorted(INTEGRATION.glob("*.py"))
-    }
 
 
 # --- manifest / HACS ------------------------------------------------------------------------
@@ -213,6 +195,8 @@ ENTITY_PLATFORM_FILES = {f"{platform}.py" for platform in PLATFORMS} | {
     "energy_sensor.py",
     "sensor_pv.py",
     "meter_entities.py",
+    "fleet_control_entities.py",
+    "fleet_sensors.py",
 }
 
 
@@ -222,10 +206,14 @@ def _entity_keys() -> dict[str, set[str]]:
         ("sensor", SENSORS),
         ("sensor", ENERGY_SENSORS),
         ("sensor", PV_SENSORS),
+        ("sensor", FLEET_SENSORS),
         ("binary_sensor", BINARY_SENSORS),
         ("sensor", (GRID_SENSOR, SHARE_SENSOR)),
         ("binary_sensor", (FOLLOWS_SENSOR,)),
         ("select", (MODE_SELECT, period_days(0))),
+        ("select", (FLEET_MODE,)),
+        ("button", (FLEET_APPLY,)),
+        ("number", FLEET_NUMBERS),
         ("button", BUTTONS),
         ("number", (*PASSIVE_NUMBERS, DOD_NUMBER, period_power(0))),
         ("switch", (*SETTING_SWITCHES, period_enabled(0))),
@@ -250,6 +238,8 @@ def test_entity_translations() -> None:
             platform = "select" if description is MODE_SELECT else "sensor"
             assert set(english[platform]["operating_mode"]["state"]) == set(options)
     assert set(english["select"]["period_days"]["state"]) == set(DAY_SET_OPTIONS)
+    fleet_states = set(english["select"]["fleet_operating_mode"]["state"])
+    assert fleet_states == {*MODE_OPTIONS, MIXED}
     # Period entities are named "Period {period} ...".
     for platform, key in (
         ("select", "period_days"),
@@ -289,9 +279,9 @@ def test_exception_translations() -> None:
 def test_config_flow_translations() -> None:
     """Form errors, abort reasons, steps and selector options used by the flows exist."""
     english = _json(INTEGRATION / "translations" / "en.json")
-    # The config flow and the options flow (options.py), and the meter's (meter_flow.py).
-    meter = _sources()["meter_flow.py"]
-    source = _sources()["config_flow.py"] + _sources()["options.py"] + meter
+    # The config flow and the options flow (options.py), the meter's and the system's.
+    flows = ("config_flow.py", "options.py", "meter_flow.py", "fleet_flow.py")
+    source = "".join(_sources()[name] for name in flows)
     # Form errors come from probe.py: returned as (device, error) or mapped from a verdict.
     probe = ast.parse(_sources()["probe.py"])
     errors = {
@@ -307,9 +297,10 @@ def test_config_flow_translations() -> None:
         for value in node.values
         if isinstance(value, ast.Constant) and isinstance(value.value, str)
     }
-    meter_errors = set(english["options"]["error"])  # the meter form's (test_meter_flow.py)
+    # The meter form's (test_meter_flow.py), in both flows; the system's members form is options only.
+    meter_errors = set(english["options"]["error"]) - {"no_members"}
     assert errors | meter_errors == set(english["config"]["error"])
-    reasons = set(re.findall(r'reason="(\w+)"', source))
+    reasons = set(re.findall(r'(?:reason|error)="(\w+)"', source))
     reasons |= {"already_configured", "already_in_progress", "reconfigure_successful"}
     assert reasons == set(english["config"]["abort"])
     steps = set(re.findall(r'step_id="(\w+)"', source))
@@ -337,6 +328,7 @@ def test_services() -> None:
         services.SERVICE_CLEAR_MANUAL_SCHEDULE,
         services.SERVICE_SET_PASSIVE_MODE,
         services.SERVICE_REQUEST_REFRESH,
+        services.SERVICE_SET_FLEET_POWER,
     }
     assert set(described) == registered
     english = _json(INTEGRATION / "translations" / "en.json")
@@ -356,34 +348,3 @@ def test_services() -> None:
     days = described["set_manual_schedule"]["fields"]["days"]["selector"]["select"]
     assert days["options"] == list(WEEKDAY_NAMES)
     assert set(english["selector"][days["translation_key"]]["options"]) == set(WEEKDAY_NAMES)
-
-
-def test_issue_translations() -> None:
-    """Every repair issue the code creates has a title, and a description or a fix flow.
-
-    Not both: hassfest rejects that (test_translations.py). The fixable issue explains itself
-    in its fix flow's step instead, with the issue's placeholders.
-    """
-    english = _json(INTEGRATION / "translations" / "en.json")["issues"]
-    source = _sources()["issues.py"]
-    keys = {"port_in_use", "open_api_off", "api_not_answering", "settings_reset"}
-    keys |= {"meter_port_in_use", "meter_source_unavailable"}
-    assert keys == set(english)
-    for key in keys:
-        assert f'"{key}"' in source
-    for key in english:
-        assert english[key]["title"]
-        assert ("description" in english[key]) != ("fix_flow" in english[key]), key
-    fix_flow = english["settings_reset"]["fix_flow"]
-    assert set(fix_flow["step"]) == {"confirm"}
-    assert {"{reported}", "{expected}"} <= set(
-        re.findall(r"{\w+}", fix_flow["step"]["confirm"]["description"])
-    )
-    reasons = set(re.findall(r'reason="(\w+)"', _sources()["repairs.py"]))
-    assert reasons == set(fix_flow["abort"])
-
-
-def test_device_trigger_translations() -> None:
-    """Every trigger type is translated."""
-    english = _json(INTEGRATION / "translations" / "en.json")
-    assert set(english["device_automation"]["trigger_type"]) == {str(t) for t in Trigger}
