@@ -78,7 +78,10 @@ def test_minimum_ha_version_is_tested(hacs: dict[str, Any]) -> None:
     assert minimum <= AwesomeVersion(HA_VERSION)
 
 
-@pytest.mark.parametrize("name", ["requirements_test.txt", "requirements_test_latest.txt"])
+@pytest.mark.parametrize(
+    "name",
+    ["requirements_test.txt", "requirements_test_latest.txt", "requirements_smoke_latest.txt"],
+)
 def test_requirements_are_pinned(name: str) -> None:
     """Test requirements are exact pins, so CI runs are reproducible."""
     for line in (ROOT / name).read_text(encoding="utf-8").splitlines():

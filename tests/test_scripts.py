@@ -179,3 +179,31 @@ def test_benchmarks_have_one_entry_point() -> None:
         if path.is_file() and path.suffix == "" and path.name not in {"setup", ".gitignore"}
     ]
     assert scripts == []
+
+
+def test_smoke_log_check() -> None:
+    """The newest-release smoke run (scripts/smoke) fails on the integration's warnings,
+    errors and deprecations only; Home Assistant's notice about every custom integration and
+    its own warnings do not fail it."""
+    from scripts.smoke import logcheck
+
+    stamp = "2026-11-05 10:00:00.123+00:00"
+    log = [
+        f"{stamp} WARNING (SyncWorker_0) [homeassistant.loader] We found a custom integration "
+        "marstek_venus which has not been tested by Home Assistant. This component might ...",
+        f"{stamp} WARNING (MainThread) [homeassistant.components.network] No IPv4 address",
+        f"{stamp} DEBUG (MainThread) [custom_components.marstek_venus.coordinator] polled",
+        f"{stamp} ERROR (MainThread) [homeassistant.setup] Error during setup",
+        "Traceback (most recent call last):",
+        '  File "/config/custom_components/marstek_venus/__init__.py", line 1, in setup',
+        f"{stamp} INFO (MainThread) [homeassistant.helpers.frame] Detected that custom "
+        "integration 'marstek_venus' calls a deprecated helper",
+    ]
+    found = logcheck.records(log)
+    assert [record.level for record in found] == ["WARNING", "WARNING", "DEBUG", "ERROR", "INFO"]
+    assert [found.index(record) for record in logcheck.problems(found)] == [3, 4]
+    assert list(logcheck.other_warnings(found)) == [
+        "WARNING [homeassistant.components.network] No IPv4 address"
+    ]
+    console = ["/x/marstek_venus/sensor.py:3: DeprecationWarning: old", "plain output"]
+    assert logcheck.python_warnings(console) == [console[0]]
