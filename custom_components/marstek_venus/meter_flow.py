@@ -32,6 +32,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import DOMAIN
+from .fleet_runtime import SYSTEM_UNIQUE_ID, configured_members
 from .kinds import CONF_KIND, EntryKind, is_battery
 from .meter_config import (
     CONF_ANSWER_UNCONFIGURED,
@@ -74,13 +75,23 @@ def _power_sensor() -> EntitySelector:
     return EntitySelector(EntitySelectorConfig(filter=power))
 
 
+def _default_served(hass: HomeAssistant, batteries: list[str]) -> list[str]:
+    """The system's members when there is a system (the same batteries, sharing by the same
+    split), else every battery."""
+    system = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, SYSTEM_UNIQUE_ID)
+    if system is None:
+        return batteries
+    return list(configured_members(hass, system))
+
+
 def meter_schema(hass: HomeAssistant) -> vol.Schema:
-    """The meter form; every battery is served unless the user unticks it."""
+    """The meter form; every battery (or the system's) is served unless the user unticks it."""
     batteries = [
         SelectOptionDict(value=entry.entry_id, label=entry.title)
         for entry in hass.config_entries.async_entries(DOMAIN)
         if is_battery(entry)
     ]
+    served = _default_served(hass, [option["value"] for option in batteries])
     models = [SelectOptionDict(value=m.key, label=m.name) for m in SHELLY_MODELS.values()]
     phases: dict[vol.Marker, Any] = {vol.Optional(phase): _power_sensor() for phase in PHASES}
     return vol.Schema(
@@ -91,9 +102,7 @@ def meter_schema(hass: HomeAssistant) -> vol.Schema:
             vol.Optional(CONF_SOURCE): _power_sensor(),
             **phases,
             vol.Required(CONF_EXPORT_POSITIVE, default=False): BooleanSelector(),
-            vol.Required(
-                CONF_BATTERIES, default=[option["value"] for option in batteries]
-            ): SelectSelector(
+            vol.Required(CONF_BATTERIES, default=served): SelectSelector(
                 SelectSelectorConfig(options=batteries, multiple=True, mode=SelectSelectorMode.LIST)
             ),
             vol.Required(CONF_ANSWER_UNCONFIGURED, default=False): BooleanSelector(),

@@ -16,9 +16,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.marstek_venus.config_flow import MarstekConfigFlow
 from custom_components.marstek_venus.const import DOMAIN
+from custom_components.marstek_venus.fleet_runtime import CONF_MEMBERS, SYSTEM_UNIQUE_ID
+from custom_components.marstek_venus.kinds import CONF_KIND
 from custom_components.marstek_venus.meter_flow import MeterOptionsFlow
 
-from .meter_support import GRID, meter_entry, set_power
+from .meter_support import GRID, battery_entry, meter_entry, set_power
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "marstek_venus"
 FORM = {
@@ -33,7 +35,7 @@ FORM = {
 async def _meter_form(hass: HomeAssistant) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["battery", "meter"]
+    assert result["menu_options"] == ["battery", "meter", "system"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "meter"}
     )
@@ -222,7 +224,7 @@ async def test_form_fields_are_translated(
     assert set(english["config"]["create_entry"]) == {"meter"}
     # The form's errors (test_quality.py takes the options flow's as the meter's).
     source = (INTEGRATION / "meter_flow.py").read_text(encoding="utf-8")
-    errors = set(english["options"]["error"])
+    errors = set(english["options"]["error"]) - {"no_members"}  # the system's members form
     assert errors == {
         "no_source", "source_or_phases", "phase_a_required", "source_missing", "not_power",
         "model_in_use",
@@ -237,3 +239,20 @@ async def test_no_menu_without_a_battery(hass: HomeAssistant, mock_setup_entry: 
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "manual"
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_serves_the_systems_batteries_by_default(hass: HomeAssistant) -> None:
+    """With a system of batteries, the meter serves its members unless the user changes it."""
+    first, second = battery_entry(1), battery_entry(2)
+    first.add_to_hass(hass)
+    second.add_to_hass(hass)
+    MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=SYSTEM_UNIQUE_ID,
+        data={CONF_KIND: "system"},
+        options={CONF_MEMBERS: [second.entry_id]},
+    ).add_to_hass(hass)
+    result = await _meter_form(hass)
+    served = next(key for key in result["data_schema"].schema if str(key) == "batteries")
+    assert served.default() == [second.entry_id]
