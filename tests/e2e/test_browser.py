@@ -140,10 +140,25 @@ def test_operating_mode_select_switches_the_battery(
     assert develop.simulated(battery["ble_mac"])["violations"] == []
 
 
-def test_config_flow_dialog(page: Any, develop: Develop, screenshots: Path) -> None:
-    """Adding a battery: the scan finds nothing new, so the manual form opens."""
+def _add_a_battery(page: Any, develop: Develop) -> None:
+    """Open "add" for this integration and choose a battery in its menu.
+
+    With two batteries set up, the system of batteries is on offer as discovered, so Home
+    Assistant first lists it beside "set up another instance"; then comes the add menu.
+    """
     page.goto(f"{develop.url}/config/integrations/dashboard/add?domain=marstek_venus")
     page.get_by_role("button", name="OK").click()  # "Do you want to set up Marstek Venus?"
+    another = page.get_by_text("Setup another instance of Marstek Venus")
+    battery = page.get_by_text("A battery", exact=True)
+    another.or_(battery).first.wait_for()
+    if another.is_visible():
+        another.click()
+    battery.click()
+
+
+def test_config_flow_dialog(page: Any, develop: Develop, screenshots: Path) -> None:
+    """Adding a battery (the add menu, then the scan finds nothing new): the manual form."""
+    _add_a_battery(page, develop)
     page.get_by_text("Connect to a battery").wait_for()
     page.get_by_text("The Open API must be enabled in the Marstek app").wait_for()
     page.wait_for_timeout(300)
@@ -168,8 +183,7 @@ def test_scans_and_polls_keep_every_batterys_gap(page: Any, develop: Develop) ->
     """Config-flow scans while Home Assistant polls (and, before this test, its start-up scan
     and the mode writes): no battery got two requests closer than the configured gap."""
     for _ in range(2):
-        page.goto(f"{develop.url}/config/integrations/dashboard/add?domain=marstek_venus")
-        page.get_by_role("button", name="OK").click()
+        _add_a_battery(page, develop)
         page.get_by_text("Connect to a battery").wait_for()  # shown once the scan is over
         page.keyboard.press("Escape")
     for battery in develop.batteries:

@@ -112,7 +112,7 @@ async def test_deleted_system_is_not_offered_again_until_added_by_hand(
     # The add menu still offers it; adding it by hand turns the offers back on.
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["battery", "system"]
+    assert result["menu_options"] == ["battery", "meter", "system"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "system"}
     )
