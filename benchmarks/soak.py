@@ -23,27 +23,22 @@ from one address, which must not be below the request gap (soak_report.py).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import logging
 import random
 import sys
 import time
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
-
-from simulator import ScaledClock, Simulator, derive_mac
 
 from . import virtual_time
 from .faultplan import plan_faults
-from .harness import ROOT, free_udp_port, loopback
+from .harness import ROOT
 from .hostile import Injector
+from .soak_bench import bench, parse_args, wind_down, write_report
 from .soak_faults import FaultDriver
 from .soak_model import Findings, SoakConfig, Window
 from .soak_poller import Poller, discovery_scans
-from .soak_report import SAMPLES, GapWatch, passed, render, report, safety
+from .soak_report import SAMPLES, passed, render, report, safety
 
 __all__ = ["SoakConfig", "Window", "passed", "render", "run", "run_soak"]
 
@@ -87,24 +82,8 @@ async def run_soak(config: SoakConfig) -> dict[str, Any]:
 
     previous_handler = loop.get_exception_handler()
     loop.set_exception_handler(on_loop_error)
-    hosts = [loopback(0, n, base=ADDRESS_BASE) for n in range(config.batteries)]
-    spare = [loopback(1, n, base=ADDRESS_BASE) for n in range(config.batteries)]
-    port = free_udp_port(("127.0.0.1", *hosts, *spare))
-    # The batteries' physics, countdowns and RTC run on the loop's (virtual) clock.
-    sim = Simulator(clock=ScaledClock(1.0, real_monotonic=loop.time), seed=config.seed)
-    gaps = GapWatch()
-    for index, host in enumerate(hosts):
-        battery = sim.add(
-            PROFILES[index % len(PROFILES)],
-            host,
-            port,
-            # From the seed, not the port the kernel hands out: the battery's random faults
-            # are seeded with its MAC, and a run must repeat.
-            ble_mac=derive_mac("soak", config.seed, index),
-            min_gap=config.min_gap,
-            max_requests=5000,
-        )
-        gaps.attach(battery)
+    setup = bench(config, loop, address_base=ADDRESS_BASE, profiles=PROFILES, mac_label="soak")
+    sim, hosts, spare, port = setup.sim, setup.hosts, setup.spare, setup.port
     pollers = [Poller(config, sim, battery, port) for battery in sim.batteries]
     driver = FaultDriver(config, pollers, spare)
     injector = Injector(
@@ -141,39 +120,27 @@ async def run_soak(config: SoakConfig) -> dict[str, Any]:
             await asyncio.gather(*(poller.run(until, findings) for poller in pollers))
             drops = asdict(shared.drops)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await wind_down(tasks, pollers)
             injector.close()
-            for poller in pollers:
-                await poller.client.close()
             loop.set_exception_handler(previous_handler)
     result = report(
         config, pollers, findings, dict(injector.sent), drops, time.monotonic() - real_start
     )
-    result.update(safety(config, sim.batteries, gaps))
+    result.update(safety(config, sim.batteries, setup.gaps))
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hours", type=float, default=24.0, help="simulated hours (24)")
-    parser.add_argument("--batteries", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)
-    config = SoakConfig(hours=args.hours, batteries=args.batteries, seed=args.seed)
+    config, output = parse_args(argv, __doc__.splitlines()[0], 10, DEFAULT_OUTPUT)
     print(f"soak: {config.hours:g} simulated hours", file=sys.stderr)
     result = run(config)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=1))
+    write_report(output, result)
     print(render(result))
     for key in SAMPLES:
         for line in result[key]:
             print(f"{key}: {line}", file=sys.stderr)
     ok = passed(result)
-    print(f"\nsoak: {'PASSED' if ok else 'FAILED'}; report in {args.output}", file=sys.stderr)
+    print(f"\nsoak: {'PASSED' if ok else 'FAILED'}; report in {output}", file=sys.stderr)
     return 0 if ok else 1
 
 

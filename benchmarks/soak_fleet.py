@@ -20,28 +20,25 @@ simulated cells' energy, in percentage points; at most 1).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import logging
 import random
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from custom_components.marstek_venus.const import Group
 from custom_components.marstek_venus.energy import EnergyTotal
 from custom_components.marstek_venus.fleet_totals import FleetTotal, fleet_charge
-from simulator import ScaledClock, Simulator, derive_mac
 
 from . import virtual_time
 from .faultplan import plan_faults
-from .harness import ROOT, free_udp_port, loopback
+from .harness import ROOT
+from .soak_bench import bench, parse_args, wind_down, write_report
 from .soak_faults import FaultDriver
 from .soak_model import Findings, SoakConfig
 from .soak_poller import _ENERGY, Poller, discovery_scans
-from .soak_report import GapWatch, safety
+from .soak_report import safety
 
 ADDRESS_BASE = 81  # 127.81.x.y: apart from the soak's batteries
 # Models of different capacities (2.08 to 5.12 kWh), so that the weighting matters.
@@ -165,22 +162,15 @@ async def run_fleet(config: SoakConfig) -> dict[str, Any]:
     loop.set_exception_handler(
         lambda _, context: findings.unhandled.append(str(context.get("message")))
     )
-    hosts = [loopback(0, n, base=ADDRESS_BASE) for n in range(config.batteries)]
-    spare = [loopback(1, n, base=ADDRESS_BASE) for n in range(config.batteries)]
-    port = free_udp_port(("127.0.0.1", *hosts, *spare))
-    sim = Simulator(clock=ScaledClock(1.0, real_monotonic=loop.time), seed=config.seed)
-    gaps = GapWatch()
-    for index, host in enumerate(hosts):
-        battery = sim.add(
-            PROFILES[index % len(PROFILES)],
-            host,
-            port,
-            ble_mac=derive_mac("fleet", config.seed, index),
-            min_gap=config.min_gap,
-            soc=random.Random(config.seed * 100 + index).uniform(15, 95),
-            max_requests=5000,
-        )
-        gaps.attach(battery)
+    setup = bench(
+        config,
+        loop,
+        address_base=ADDRESS_BASE,
+        profiles=PROFILES,
+        mac_label="fleet",
+        extra=lambda index: {"soc": random.Random(config.seed * 100 + index).uniform(15, 95)},
+    )
+    sim, hosts, spare, port = setup.sim, setup.hosts, setup.spare, setup.port
     pollers = [FleetPoller(config, sim, battery, port) for battery in sim.batteries]
     polled: list[Poller] = list(pollers)
     driver = FaultDriver(config, polled, spare)
@@ -203,13 +193,9 @@ async def run_fleet(config: SoakConfig) -> dict[str, Any]:
             ]
             await asyncio.gather(*(poller.run(until, findings) for poller in pollers))
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for poller in pollers:
-                await poller.client.close()
+            await wind_down(tasks, pollers)
     return report(config, observer, findings, time.monotonic() - real_start) | safety(
-        config, sim.batteries, gaps
+        config, sim.batteries, setup.gaps
     )
 
 
@@ -250,22 +236,14 @@ def passed(result: dict[str, Any]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hours", type=float, default=24.0, help="simulated hours (24)")
-    parser.add_argument("--batteries", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)
-    config = SoakConfig(hours=args.hours, batteries=args.batteries, seed=args.seed)
+    config, output = parse_args(argv, __doc__.splitlines()[0], 5, DEFAULT_OUTPUT)
     random.seed(config.seed)  # the client's backoff draws from it: a run repeats
     result = virtual_time.run(run_fleet(config), virtual_time.VirtualClock(start=0.0))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=1))
+    write_report(output, result)
     shown = {k: v for k, v in result.items() if not k.endswith("samples") or not v}
     print(json.dumps(shown, indent=1))
     ok = passed(result)
-    print(f"\nsoak-fleet: {'PASSED' if ok else 'FAILED'}; report in {args.output}", file=sys.stderr)
+    print(f"\nsoak-fleet: {'PASSED' if ok else 'FAILED'}; report in {output}", file=sys.stderr)
     return 0 if ok else 1
 
 

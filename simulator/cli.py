@@ -20,6 +20,7 @@ from .cli_meter import (
     stop_followers,
     stop_grid_feed,
 )
+from .cli_types import checked
 from .clock import ScaledClock
 from .faults import Faults
 from .profiles import PROFILES
@@ -58,17 +59,13 @@ def _start_time(text: str) -> datetime:
 
 
 def _probability(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not a probability in [0, 1]")
-    return value
+    return checked(
+        text, float(text), lambda value: not 0.0 <= value <= 1.0, "is not a probability in [0, 1]"
+    )
 
 
 def _non_negative(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must not be negative")
-    return value
+    return checked(text, float(text), lambda value: value < 0, "must not be negative")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from .battery import SimulatedBattery
+from .cli_types import checked
 from .grid_feed import DSMR5_PERIOD, GridFeed, GridMeter
 from .load_profile import HOUSEHOLDS
 from .meter_config import LawName, MeterModel, follower_config
@@ -24,24 +25,15 @@ BROADCAST = "broadcast"
 
 
 def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be positive")
-    return value
+    return checked(text, float(text), lambda value: value <= 0, "must be positive")
 
 
 def _port(text: str) -> int:
-    value = int(text)
-    if not 0 < value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text} is not a UDP port")
-    return value
+    return checked(text, int(text), lambda value: not 0 < value <= 65535, "is not a UDP port")
 
 
 def _count(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
+    return checked(text, int(text), lambda value: value < 1, "must be at least 1")
 
 
 def _feed_address(text: str) -> tuple[str, int]:

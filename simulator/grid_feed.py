@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from .tasks import cancel
+
 if TYPE_CHECKING:
     from .battery import SimulatedBattery
 
@@ -148,10 +150,7 @@ class GridFeed:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(task)
         server, self._server = self._server, None
         if server is not None:
             server.close()

@@ -20,7 +20,6 @@ law's gate runs on the battery's `Clock`. Tests drive `poll_once` by hand and mo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .control_laws import ControlLaw, make_law
 from .meter_config import FollowerConfig, follower_config
 from .meter_reply import Reading, encode_request, read_reply
+from .tasks import cancel
 
 if TYPE_CHECKING:
     from .battery import SimulatedBattery
@@ -111,10 +111,7 @@ class MeterFollower:
     async def stop(self) -> None:
         """Stop polling and close the socket; the battery goes back to its built-in model."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(task)
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -145,7 +146,32 @@ ENERGY_SENSORS: tuple[MarstekEnergySensorEntityDescription, ...] = (
 )
 
 
-class MarstekEnergySensor(MarstekEntity, SensorEntity, RestoreEntity):
+class _Total(Protocol):
+    """A kWh total and the bookkeeping a restart continues it from."""
+
+    @property
+    def total(self) -> float | None: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class TotalSensor[TotalT: _Total](SensorEntity, RestoreEntity):
+    """Shows ``_total`` in kWh and saves its bookkeeping, so a restart continues the total."""
+
+    _total: TotalT
+
+    @property
+    def native_value(self) -> float | None:
+        """The total in kWh."""
+        return self._total.total
+
+    @property
+    def extra_restore_state_data(self) -> ExtraStoredData:
+        """The bookkeeping state, so that a restart continues the same total."""
+        return RestoredExtraData(self._total.as_dict())
+
+
+class MarstekEnergySensor(MarstekEntity, TotalSensor[EnergyTotal]):
     """A lifetime total kept by :class:`EnergyTotal` and restored across restarts."""
 
     entity_description: MarstekEnergySensorEntityDescription
@@ -201,13 +227,3 @@ class MarstekEnergySensor(MarstekEntity, SensorEntity, RestoreEntity):
             sampled_at,
             data.device.firmware,
         )
-
-    @property
-    def native_value(self) -> float | None:
-        """The total in kWh."""
-        return self._total.total
-
-    @property
-    def extra_restore_state_data(self) -> ExtraStoredData:
-        """The bookkeeping state, so that a restart continues the same total."""
-        return RestoredExtraData(self._total.as_dict())

@@ -16,12 +16,11 @@ from homeassistant.const import PERCENTAGE, STATE_UNAVAILABLE, STATE_UNKNOWN, Pl
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.restore_state import ExtraStoredData, RestoredExtraData, RestoreEntity
 from homeassistant.helpers.typing import StateType
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .coordinator import MarstekData
-from .energy_sensor import ENERGY_SENSORS
+from .energy_sensor import ENERGY_SENSORS, TotalSensor
 from .fleet_entity import FleetEntity
 from .fleet_runtime import FleetRuntime
 from .fleet_totals import Charge, FleetTotal, fleet_charge
@@ -152,8 +151,11 @@ class FleetSensor(FleetEntity, SensorEntity):
         return {"members": len(self.runtime.member_ids)}
 
 
-class FleetEnergySensor(FleetEntity, SensorEntity, RestoreEntity):
-    """An Energy-panel total of the fleet that never decreases (fleet_totals.FleetTotal)."""
+class FleetEnergySensor(FleetEntity, TotalSensor[FleetTotal]):
+    """An Energy-panel total of the fleet that never decreases (fleet_totals.FleetTotal).
+
+    It saves each member's share, so that a restart continues the same total.
+    """
 
     def __init__(self, runtime: FleetRuntime, description: SensorEntityDescription) -> None:
         """Start empty; the saved total arrives in async_added_to_hass."""
@@ -186,16 +188,6 @@ class FleetEnergySensor(FleetEntity, SensorEntity, RestoreEntity):
     def available(self) -> bool:
         """Once known, the total stays: an offline member's share simply stands still."""
         return self._total.total is not None
-
-    @property
-    def native_value(self) -> float | None:
-        """The fleet total in kWh."""
-        return self._total.total
-
-    @property
-    def extra_restore_state_data(self) -> ExtraStoredData:
-        """Each member's share, so that a restart continues the same total."""
-        return RestoredExtraData(self._total.as_dict())
 
 
 def fleet_sensor_entities(runtime: FleetRuntime, platform: Platform) -> list[Entity]:

@@ -40,6 +40,9 @@ SETTINGS_RESET = "settings_reset"
 METER_PORT_IN_USE = "meter_port_in_use"
 METER_SOURCE = "meter_source_unavailable"
 
+_ERROR = ir.IssueSeverity.ERROR
+_WARNING = ir.IssueSeverity.WARNING
+
 
 def issue_id(kind: str, entry: ConfigEntry) -> str:
     """Issue ids are per entry: two batteries can have the same problem."""
@@ -58,10 +61,16 @@ def _async_raise(
     entry: ConfigEntry,
     kind: str,
     translation_key: str,
+    severity: ir.IssueSeverity,
     placeholders: dict[str, str],
     **options: Any,
 ) -> None:
-    """Create (or refresh) an issue; log it when it is new or now says something else."""
+    """Create (or refresh) an issue naming the entry; log it when it is new or says else.
+
+    Not fixable from Home Assistant unless ``options`` say so.
+    """
+    placeholders = {"name": entry.title, **placeholders}
+    options.setdefault("is_fixable", False)
     before = _active(hass, entry, kind)
     if before is None or before.translation_key != translation_key:
         LOGGER.info("%s: repair issue %s raised (%s)", entry.title, translation_key, placeholders)
@@ -71,6 +80,7 @@ def _async_raise(
         issue_id(kind, entry),
         translation_key=translation_key,
         translation_placeholders=placeholders,
+        severity=severity,
         **options,
     )
 
@@ -78,29 +88,14 @@ def _async_raise(
 @callback
 def async_port_in_use(hass: HomeAssistant, entry: ConfigEntry, port: int) -> None:
     """The local UDP port is taken by another program."""
-    _async_raise(
-        hass,
-        entry,
-        PORT_IN_USE,
-        PORT_IN_USE,
-        {"name": entry.title, "port": str(port)},
-        is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
-    )
+    _async_raise(hass, entry, PORT_IN_USE, PORT_IN_USE, _ERROR, {"port": str(port)})
 
 
 @callback
 def async_api_silent(hass: HomeAssistant, entry: ConfigEntry, host: str, on_network: bool) -> None:
     """The battery stopped answering; ``on_network`` if it still answers ARP."""
-    _async_raise(
-        hass,
-        entry,
-        API,
-        "open_api_off" if on_network else "api_not_answering",
-        {"name": entry.title, "host": host},
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-    )
+    key = "open_api_off" if on_network else "api_not_answering"
+    _async_raise(hass, entry, API, key, _WARNING, {"host": host})
 
 
 @callback
@@ -113,10 +108,10 @@ def async_settings_reset(
         entry,
         SETTINGS_RESET,
         SETTINGS_RESET,
-        {"name": entry.title, "reported": reported, "expected": expected},
+        _WARNING,
+        {"reported": reported, "expected": expected},
         is_fixable=True,
         is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
         data={"entry_id": entry.entry_id},
     )
 
@@ -124,15 +119,7 @@ def async_settings_reset(
 @callback
 def async_meter_port_in_use(hass: HomeAssistant, entry: ConfigEntry, port: int) -> None:
     """The emulated meter cannot listen on ``port``: another program holds it."""
-    _async_raise(
-        hass,
-        entry,
-        METER_PORT_IN_USE,
-        "meter_port_in_use",
-        {"name": entry.title, "port": str(port)},
-        is_fixable=False,
-        severity=ir.IssueSeverity.ERROR,
-    )
+    _async_raise(hass, entry, METER_PORT_IN_USE, METER_PORT_IN_USE, _ERROR, {"port": str(port)})
 
 
 @callback
@@ -140,15 +127,8 @@ def async_meter_source_unavailable(
     hass: HomeAssistant, entry: ConfigEntry, entity_id: str, limit: float
 ) -> None:
     """The emulated meter's grid power sensor gives no usable value: the meter is silent."""
-    _async_raise(
-        hass,
-        entry,
-        METER_SOURCE,
-        "meter_source_unavailable",
-        {"name": entry.title, "entity_id": entity_id, "limit": f"{limit:g}"},
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-    )
+    placeholders = {"entity_id": entity_id, "limit": f"{limit:g}"}
+    _async_raise(hass, entry, METER_SOURCE, METER_SOURCE, _WARNING, placeholders)
 
 
 @callback

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
     HomeAssistant,
@@ -110,6 +110,25 @@ def _validated(schema: vol.Schema, data: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _has_device(registry: dr.DeviceRegistry, entry: ConfigEntry, device_id: Any) -> bool:
+    """Whether ``device_id`` is one of the entry's devices."""
+    return any(
+        device.id == device_id
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+    )
+
+
+def _loaded(entry: ConfigEntry) -> Any:
+    """The runtime data of the entry a call names; an entry that is not loaded is refused."""
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"name": entry.title},
+        )
+    return entry.runtime_data
+
+
 def _coordinator(hass: HomeAssistant, data: Mapping[str, Any]) -> MarstekDataUpdateCoordinator:
     """The loaded battery the call names by device id or config entry id."""
     device_id, entry_id = data.get(ATTR_DEVICE_ID), data.get(ATTR_CONFIG_ENTRY_ID)
@@ -121,11 +140,7 @@ def _coordinator(hass: HomeAssistant, data: Mapping[str, Any]) -> MarstekDataUpd
             (
                 entry
                 for entry in hass.config_entries.async_entries(DOMAIN)
-                if is_battery(entry)
-                and any(
-                    device.id == device_id
-                    for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
-                )
+                if is_battery(entry) and _has_device(registry, entry, device_id)
             ),
             None,
         )
@@ -144,13 +159,7 @@ def _coordinator(hass: HomeAssistant, data: Mapping[str, Any]) -> MarstekDataUpd
                 translation_placeholders={"entry_id": str(entry_id)},
             )
         entry = found
-    if entry.state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"name": entry.title},
-        )
-    coordinator: MarstekDataUpdateCoordinator = entry.runtime_data
+    coordinator: MarstekDataUpdateCoordinator = _loaded(entry)
     return coordinator
 
 
@@ -234,23 +243,11 @@ def _system(hass: HomeAssistant, data: Mapping[str, Any]) -> FleetRuntime:
         for entry in hass.config_entries.async_entries(DOMAIN)
         if entry_kind(entry) is EntryKind.SYSTEM
         and (not entry_id or entry.entry_id == entry_id)
-        and (
-            not device_id
-            or any(
-                device.id == device_id
-                for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
-            )
-        )
+        and (not device_id or _has_device(registry, entry, device_id))
     ]
     if len(systems) != 1:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="system_not_found")
-    if (system := systems[0]).state is not ConfigEntryState.LOADED:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_loaded",
-            translation_placeholders={"name": system.title},
-        )
-    runtime: FleetRuntime = system.runtime_data
+    runtime: FleetRuntime = _loaded(systems[0])
     return runtime
 
 

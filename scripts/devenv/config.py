@@ -18,6 +18,8 @@ import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scripts.hass_common import core_yaml
+
 REPO = Path(__file__).resolve().parents[2]
 INTEGRATION = REPO / "custom_components" / "marstek_venus"
 
@@ -45,17 +47,7 @@ ONBOARDING_STORAGE_VERSION = 4
 
 CONFIGURATION_YAML = """\
 # Written by scripts/develop on every start; edit scripts/devenv/config.py instead.
-homeassistant:
-  name: Marstek Venus demo
-  latitude: 52.3731
-  longitude: 4.8922
-  elevation: 0
-  unit_system: metric
-  currency: EUR
-  country: NL
-  language: en
-  time_zone: {time_zone}
-
+{core}
 http:
   server_host: {listen}
   server_port: {http_port}
@@ -132,7 +124,7 @@ def write_config(
     (config_dir / ".gitignore").write_text("*\n", encoding="utf-8")
     (config_dir / "configuration.yaml").write_text(
         CONFIGURATION_YAML.format(
-            time_zone=local_time_zone(),
+            core=core_yaml("Marstek Venus demo", local_time_zone()),
             listen=listen,
             http_port=http_port,
             grid_port=grid_port,

@@ -12,7 +12,6 @@ Usage: python -m scripts.devenv.requirements DOMAIN ...   (prints one requiremen
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,33 +19,23 @@ from pathlib import Path
 from homeassistant import bootstrap
 from packaging.requirements import InvalidRequirement, Requirement
 
+from scripts.hass_common import read_manifest, walk_requirements
+
 REPO = Path(__file__).resolve().parents[2]
 CORE_COMPONENTS = Path(bootstrap.__file__).parent / "components"
 CUSTOM_COMPONENTS = REPO / "custom_components"
 
 
 def _manifest(domain: str) -> dict[str, object]:
-    for root in (CUSTOM_COMPONENTS, CORE_COMPONENTS):
-        path = root / domain / "manifest.json"
-        if path.is_file():
-            manifest: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-            return manifest
-    return {}
+    return read_manifest(CUSTOM_COMPONENTS / domain, CORE_COMPONENTS / domain)
 
 
 def requirements(domains: Iterable[str]) -> list[str]:
     """Every requirement of `domains`, Home Assistant's always-loaded ones and their deps."""
-    todo = {*domains, *bootstrap.CORE_INTEGRATIONS, *bootstrap.DEFAULT_INTEGRATIONS}
-    seen: set[str] = set()
-    found: set[str] = set()
-    while todo:
-        domain = todo.pop()
-        if domain in seen:
-            continue
-        seen.add(domain)
-        manifest = _manifest(domain)
-        found.update(str(item) for item in manifest.get("requirements", []) or [])  # type: ignore[attr-defined]
-        todo.update(str(item) for item in manifest.get("dependencies", []) or [])  # type: ignore[attr-defined]
+    always = (*bootstrap.CORE_INTEGRATIONS, *bootstrap.DEFAULT_INTEGRATIONS)
+    found = walk_requirements(
+        (*domains, *always), _manifest, lambda manifest: manifest.get("dependencies", []) or []
+    )
     return sorted(found)
 
 

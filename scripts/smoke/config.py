@@ -11,6 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from scripts.hass_common import core_yaml
+
 REPO = Path(__file__).resolve().parents[2]
 DOMAIN = "marstek_venus"
 INTEGRATION = REPO / "custom_components" / DOMAIN
@@ -21,17 +23,7 @@ CONFIGURED_INTEGRATIONS = ("api", "config", "http", "logger", "onboarding")
 
 CONFIGURATION_YAML = """\
 # Written by scripts/smoke on every run.
-homeassistant:
-  name: Marstek smoke
-  latitude: 52.3731
-  longitude: 4.8922
-  elevation: 0
-  unit_system: metric
-  currency: EUR
-  country: NL
-  language: en
-  time_zone: UTC
-
+{core}
 http:
   server_host: {listen}
   server_port: {http_port}
@@ -53,7 +45,12 @@ def write_config(config_dir: Path, *, listen: str, http_port: int) -> None:
         shutil.rmtree(config_dir)
     config_dir.mkdir(parents=True)
     (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION_YAML.format(listen=listen, http_port=http_port, domain=DOMAIN),
+        CONFIGURATION_YAML.format(
+            core=core_yaml("Marstek smoke", "UTC"),
+            listen=listen,
+            http_port=http_port,
+            domain=DOMAIN,
+        ),
         encoding="utf-8",
     )
     shutil.copytree(

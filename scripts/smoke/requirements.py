@@ -13,7 +13,6 @@ Usage: python -m scripts.smoke.requirements               (one missing requireme
 from __future__ import annotations
 
 import ast
-import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +23,7 @@ from homeassistant import bootstrap
 from homeassistant.requirements import DISCOVERY_INTEGRATIONS
 
 from scripts.devenv.requirements import is_installed
+from scripts.hass_common import Manifest, read_manifest, walk_requirements
 
 from .config import CONFIGURED_INTEGRATIONS, DOMAIN, INTEGRATION
 
@@ -37,35 +37,27 @@ def constraints_file() -> Path:
 
 
 def _manifest(domain: str) -> dict[str, Any]:
-    folder = INTEGRATION if domain == DOMAIN else HOME_ASSISTANT / "components" / domain
-    path = folder / "manifest.json"
-    manifest: dict[str, Any] = (
-        json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return read_manifest(
+        INTEGRATION if domain == DOMAIN else HOME_ASSISTANT / "components" / domain
     )
-    return manifest
+
+
+def _linked(manifest: Manifest) -> list[str]:
+    """Dependencies, after-dependencies and the discovery integrations a manifest names
+    (``dhcp`` matchers pull in dhcp's requirements)."""
+    discovery = [
+        check_domain
+        for check_domain, keys in DISCOVERY_INTEGRATIONS.items()
+        if any(key in manifest for key in keys)
+    ]
+    return [*manifest.get("dependencies", []), *manifest.get("after_dependencies", []), *discovery]
 
 
 def integration_requirements(domains: Iterable[str]) -> set[str]:
     """Requirements of `domains` and of all Home Assistant loads with them, walked the way
-    homeassistant.requirements walks them: dependencies, after-dependencies and the discovery
-    integrations a manifest names (``dhcp`` matchers pull in dhcp's requirements)."""
-    todo = {*domains, *bootstrap.CORE_INTEGRATIONS, *bootstrap.DEFAULT_INTEGRATIONS}
-    seen: set[str] = set()
-    found: set[str] = set()
-    while todo:
-        domain = todo.pop()
-        if domain in seen:
-            continue
-        seen.add(domain)
-        manifest = _manifest(domain)
-        found.update(str(item) for item in manifest.get("requirements", []))
-        todo.update(manifest.get("dependencies", []), manifest.get("after_dependencies", []))
-        todo.update(
-            check_domain
-            for check_domain, keys in DISCOVERY_INTEGRATIONS.items()
-            if any(key in manifest for key in keys)
-        )
-    return found
+    homeassistant.requirements walks them (``_linked``)."""
+    always = (*bootstrap.CORE_INTEGRATIONS, *bootstrap.DEFAULT_INTEGRATIONS)
+    return walk_requirements((*domains, *always), _manifest, _linked)
 
 
 def auth_requirements() -> set[str]:

@@ -9,9 +9,6 @@ log per process, which must not mix the soak's virtual clock with the real one o
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +17,11 @@ import pytest
 from benchmarks.faultplan import DURATIONS
 from benchmarks.soak import render
 from benchmarks.soak_report import gap_kept, passed
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.soak_support import run_soak
 
 
 def _soak(tmp_path: Path, *args: str) -> dict[str, Any]:
-    output = tmp_path / "soak.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.soak", *args, "--output", str(output)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,  # a failed soak still writes its report; the assertions show what failed
-    )
-    assert output.exists(), run.stderr[-3000:]
-    report: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
-    return report
+    return run_soak("soak", tmp_path, *args)
 
 
 @pytest.mark.slow

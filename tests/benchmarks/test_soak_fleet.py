@@ -6,31 +6,17 @@ like the soak (tests/benchmarks/test_soak.py says why).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks.soak_fleet import SOC_TOLERANCE, passed
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.soak_support import run_soak
 
 
 def _soak(tmp_path: Path, *args: str) -> dict[str, Any]:
-    output = tmp_path / "soak_fleet.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.soak_fleet", *args, "--output", str(output)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,  # a failed run still writes its report
-    )
-    assert output.exists(), run.stderr[-3000:]
-    report: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
-    return report
+    return run_soak("soak_fleet", tmp_path, *args)
 
 
 @pytest.mark.slow

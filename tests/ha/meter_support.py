@@ -102,14 +102,17 @@ def clients_per_address(client_class: MagicMock, battery: FakeBattery) -> dict[s
     return clients
 
 
-async def add_batteries(hass: HomeAssistant, count: int) -> list[MockConfigEntry]:
-    """Set up ``count`` batteries (clients from ``clients_per_address``)."""
+async def add_batteries(
+    hass: HomeAssistant, client_class: MagicMock, battery: FakeBattery, count: int
+) -> tuple[list[MockConfigEntry], dict[str, MagicMock]]:
+    """Set up ``count`` batteries, each on a client of its own; their entries and clients."""
+    clients = clients_per_address(client_class, battery)
     entries = [battery_entry(number) for number in range(1, count + 1)]
     for entry in entries:
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    return entries
+    return entries, clients
 
 
 async def setup_meter(hass: HomeAssistant, entry: MockConfigEntry) -> MeterRuntime:

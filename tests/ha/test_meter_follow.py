@@ -23,7 +23,6 @@ from .conftest import START_TIME, FakeBattery
 from .meter_support import (
     add_batteries,
     answered_power,
-    clients_per_address,
     meter_entry,
     poll,
     set_power,
@@ -59,8 +58,7 @@ async def test_two_batteries_share_the_grid(
 ) -> None:
     """One follower gets the whole value; two split it by energy above the floor."""
     freezer.move_to(START_TIME)
-    clients = clients_per_address(mock_client_class, battery)
-    first, second = await add_batteries(hass, 2)
+    (first, second), clients = await add_batteries(hass, mock_client_class, battery, 2)
     set_power(hass, "400")
     runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id, second.entry_id]))
 
@@ -99,8 +97,7 @@ async def test_follows_and_gentle_polling(
 ) -> None:
     """While a battery polls the meter: "follows" is on and it is polled once a minute."""
     freezer.move_to(START_TIME)
-    clients_per_address(mock_client_class, battery)
-    first, second = await add_batteries(hass, 2)
+    (first, second), _ = await add_batteries(hass, mock_client_class, battery, 2)
     set_power(hass, "321.4")
     entry = meter_entry(batteries=[first.entry_id, second.entry_id])
     runtime = await setup_meter(hass, entry)
@@ -166,8 +163,7 @@ async def test_hmg50_reads_only_what_the_shares_need(
 ) -> None:
     """On a Venus E 2.0 (shared receive channel) a follower is read for ES and mode only."""
     freezer.move_to(START_TIME)
-    clients_per_address(mock_client_class, battery)
-    (first,) = await add_batteries(hass, 1)
+    (first,), _ = await add_batteries(hass, mock_client_class, battery, 1)
     set_power(hass, "50")
     runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
     coordinator: MarstekDataUpdateCoordinator = first.runtime_data
@@ -197,8 +193,7 @@ async def test_a_slow_source_is_handed_out_once_per_sample(
     gate sees it, and the chunks of one source period add up to the sample.
     """
     freezer.move_to(START_TIME)
-    clients_per_address(mock_client_class, battery)
-    (first,) = await add_batteries(hass, 1)
+    (first,), _ = await add_batteries(hass, mock_client_class, battery, 1)
     runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
     answers: list[float] = []
     for second in range(40):

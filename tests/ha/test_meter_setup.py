@@ -29,7 +29,6 @@ from .meter_support import (
     GRID,
     add_batteries,
     answered_power,
-    clients_per_address,
     meter_entry,
     poll,
     set_power,
@@ -119,8 +118,7 @@ async def test_unconfigured_senders(
     hass: HomeAssistant, mock_client_class: MagicMock, battery: FakeBattery
 ) -> None:
     """Served batteries get the value; others nothing, or the whole value if the user says so."""
-    clients_per_address(mock_client_class, battery)
-    first, _second = await add_batteries(hass, 2)
+    (first, _second), _ = await add_batteries(hass, mock_client_class, battery, 2)
     set_power(hass, "400")
     runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
     assert answered_power(await poll(runtime, "127.0.0.2")) == 400.0
@@ -143,8 +141,7 @@ async def test_battery_followed_to_a_new_address(
     hass: HomeAssistant, mock_client_class: MagicMock, battery: FakeBattery
 ) -> None:
     """A battery is recognised by its coordinator's current address, not the stored one."""
-    clients = clients_per_address(mock_client_class, battery)
-    (first,) = await add_batteries(hass, 1)
+    (first,), clients = await add_batteries(hass, mock_client_class, battery, 1)
     set_power(hass, "250")
     runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
     assert answered_power(await poll(runtime, "127.0.0.2")) == 250.0

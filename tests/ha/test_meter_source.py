@@ -23,7 +23,6 @@ from .meter_support import (
     GRID,
     add_batteries,
     answered_power,
-    clients_per_address,
     meter_entry,
     poll,
     set_power,
@@ -125,8 +124,7 @@ async def test_meter_diagnostics(
     battery: FakeBattery,
 ) -> None:
     """Per sender: served, silent, refused by reason, last request age, last value."""
-    clients_per_address(mock_client_class, battery)
-    first, second = await add_batteries(hass, 2)
+    (first, second), _ = await add_batteries(hass, mock_client_class, battery, 2)
     set_power(hass, "0.25", "kW")
     entry = meter_entry(batteries=[first.entry_id])
     runtime = await setup_meter(hass, entry)

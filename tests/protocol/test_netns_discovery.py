@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from custom_components.marstek_venus.pymarstek_venus.const import DEFAULT_REQUEST_GAP
+from tests.protocol.netns_setup import bring_up, namespaces, require_netns, run
 
 pytestmark = pytest.mark.netns
 
@@ -37,71 +37,30 @@ BATTERIES = [
 ]
 
 
-def _run(*args: str) -> None:
-    subprocess.run(args, check=True, capture_output=True, timeout=30)
-
-
-def _netns_available() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root"
-    if shutil.which("ip") is None:
-        return "needs iproute2 (ip)"
-    probe = f"mvprobe{os.getpid()}"
-    try:
-        _run("ip", "netns", "add", probe)
-        _run("ip", "netns", "del", probe)
-    except (subprocess.CalledProcessError, OSError) as err:
-        return f"ip netns unusable here: {err}"
-    return None
-
-
 @pytest.fixture
 def lan() -> Iterator[dict[str, str]]:
     """Build the bridged namespaces; yield {role: namespace}; always tear everything down."""
-    reason = _netns_available()
-    if reason is not None:
-        if os.environ.get("MARSTEK_REQUIRE_NETNS") == "1":
-            pytest.fail(f"network-namespace test required but unavailable: {reason}")
-        pytest.skip(reason)
+    require_netns(probe=True)
     tag = str(os.getpid())
     bridge_ns = f"mvbr{tag}"
     hosts = {"client": f"mvc{tag}"} | {
         f"battery{i}": f"mvb{i}x{tag}" for i in range(1, len(BATTERIES) + 1)
     }
-    created: list[str] = []
-    try:
-        for ns in (bridge_ns, *hosts.values()):
-            _run("ip", "netns", "add", ns)
-            created.append(ns)
-        _run("ip", "-n", bridge_ns, "link", "add", "br0", "type", "bridge")
-        _run("ip", "-n", bridge_ns, "link", "set", "br0", "up")
+    with namespaces(bridge_ns, *hosts.values()):
+        run("ip", "-n", bridge_ns, "link", "add", "br0", "type", "bridge")
+        run("ip", "-n", bridge_ns, "link", "set", "br0", "up")
         for index, (role, ns) in enumerate(hosts.items()):
             address = f"{SUBNET}.{1 if role == 'client' else 10 + index}/24"
             outer = f"v{index}"
-            _run(
-                "ip",
-                "-n",
-                bridge_ns,
-                "link",
-                "add",
-                outer,
-                "type",
-                "veth",
-                "peer",
-                "eth0",
-                "netns",
-                ns,
-            )
-            _run("ip", "-n", bridge_ns, "link", "set", outer, "master", "br0", "up")
-            _run("ip", "-n", ns, "addr", "add", address, "brd", "+", "dev", "eth0")
-            _run("ip", "-n", ns, "link", "set", "eth0", "up")
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
+            run(
+                "ip", "-n", bridge_ns, "link", "add", outer, "type", "veth", "peer", "eth0",
+                "netns", ns,
+            )  # fmt: skip
+            run("ip", "-n", bridge_ns, "link", "set", outer, "master", "br0", "up")
+            bring_up(ns, address, broadcast=True)
             # A default route lets the limited broadcast 255.255.255.255 leave through eth0.
-            _run("ip", "-n", ns, "route", "add", "default", "dev", "eth0")
+            run("ip", "-n", ns, "route", "add", "default", "dev", "eth0")
         yield hosts
-    finally:
-        for ns in reversed(created):
-            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
 
 
 def _in_namespace(namespace: str, *command: str) -> str:

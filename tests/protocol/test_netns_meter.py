@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.protocol.netns_setup import require_netns, veth_pair
 
 pytestmark = pytest.mark.netns
 
@@ -40,44 +41,14 @@ TIME_SCALE = "5"
 TIMEOUT = 90.0  # s: generous; the step is at 12 s of real time and settles in a few more
 
 
-def _run(*args: str) -> None:
-    subprocess.run(args, check=True, capture_output=True, timeout=30)
-
-
-def _unavailable() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root"
-    if shutil.which("ip") is None:
-        return "needs iproute2 (ip)"
-    return None
-
-
 @pytest.fixture
 def pair() -> Iterator[tuple[str, str]]:
     """A meter and a battery namespace on one veth link; always torn down."""
-    if (reason := _unavailable()) is not None:
-        if os.environ.get("MARSTEK_REQUIRE_NETNS") == "1":
-            pytest.fail(f"network-namespace test required but unavailable: {reason}")
-        pytest.skip(reason)
-    meter, battery = f"mvmm{os.getpid()}", f"mvmb{os.getpid()}"
-    created: list[str] = []
-    try:
-        for ns in (meter, battery):
-            _run("ip", "netns", "add", ns)
-            created.append(ns)
-        _run(
-            "ip", "-n", meter, "link", "add", "eth0", "type", "veth", "peer", "eth0", "netns",
-            battery,
-        )  # fmt: skip
-        for ns, address in ((meter, METER), (battery, BATTERY)):
-            # "brd +": the subnet broadcast 10.233.0.255 is this link's broadcast address.
-            _run("ip", "-n", ns, "addr", "add", f"{address}/24", "brd", "+", "dev", "eth0")
-            _run("ip", "-n", ns, "link", "set", "eth0", "up")
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
-        yield meter, battery
-    finally:
-        for ns in reversed(created):
-            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+    require_netns()
+    pid = os.getpid()
+    # The subnet broadcast 10.233.0.255 is this link's broadcast address.
+    with veth_pair((f"mvmm{pid}", METER), (f"mvmb{pid}", BATTERY), broadcast=True) as pair:
+        yield pair
 
 
 @pytest.mark.parametrize(

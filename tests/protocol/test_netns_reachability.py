@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.protocol.netns_setup import require_netns, veth_pair
 
 pytestmark = pytest.mark.netns
 
@@ -29,53 +30,13 @@ CLIENT, BATTERY, NOBODY = "10.232.0.1", "10.232.0.2", "10.232.0.99"
 BLE_MAC = "a1b2c3d4e5f7"
 
 
-def _run(*args: str) -> None:
-    subprocess.run(args, check=True, capture_output=True, timeout=30)
-
-
-def _unavailable() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root"
-    if shutil.which("ip") is None:
-        return "needs iproute2 (ip)"
-    return None
-
-
 @pytest.fixture
 def pair() -> Iterator[tuple[str, str]]:
     """A client and a battery namespace on one veth link; always torn down."""
-    if (reason := _unavailable()) is not None:
-        if os.environ.get("MARSTEK_REQUIRE_NETNS") == "1":
-            pytest.fail(f"network-namespace test required but unavailable: {reason}")
-        pytest.skip(reason)
-    client, battery = f"mvrc{os.getpid()}", f"mvrb{os.getpid()}"
-    created: list[str] = []
-    try:
-        for ns in (client, battery):
-            _run("ip", "netns", "add", ns)
-            created.append(ns)
-        _run(
-            "ip",
-            "-n",
-            client,
-            "link",
-            "add",
-            "eth0",
-            "type",
-            "veth",
-            "peer",
-            "eth0",
-            "netns",
-            battery,
-        )
-        for ns, address in ((client, CLIENT), (battery, BATTERY)):
-            _run("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "eth0")
-            _run("ip", "-n", ns, "link", "set", "eth0", "up")
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
-        yield client, battery
-    finally:
-        for ns in reversed(created):
-            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+    require_netns()
+    pid = os.getpid()
+    with veth_pair((f"mvrc{pid}", CLIENT), (f"mvrb{pid}", BATTERY)) as pair:
+        yield pair
 
 
 def test_the_probe_tells_the_mistakes_apart(pair: tuple[str, str]) -> None:
