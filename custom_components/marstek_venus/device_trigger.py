@@ -52,10 +52,21 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
     if device is None or not any(domain == DOMAIN for domain, _ in device.identifiers):
         return []
     # The device's entry says what it is: a battery, the system (fleet_triggers.py) or an
-    # emulated meter (no triggers).
-    entries = (hass.config_entries.async_get_entry(entry_id) for entry_id in device.config_entries)
-    kinds = {entry_kind(entry) for entry in entries if entry is not None and entry.domain == DOMAIN}
-    types = TRIGGER_TYPES_BY_KIND.get(next(iter(kinds), EntryKind.METER), [])
+    # emulated meter (no triggers). Looked up from the entries' side: a device's own list of
+    # entries is deprecated from 2026.8 (one entry per device).
+    registry = dr.async_get(hass)
+    kind = next(
+        (
+            entry_kind(entry)
+            for entry in hass.config_entries.async_entries(DOMAIN)
+            if any(
+                d.id == device_id
+                for d in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            )
+        ),
+        EntryKind.METER,
+    )
+    types = TRIGGER_TYPES_BY_KIND.get(kind, [])
     return [
         {
             CONF_PLATFORM: "device",

@@ -306,6 +306,9 @@ class MeterRuntime:
         now = self._clock()
         if self._problem_since is None:
             self._problem_since = now
+            # The batteries will declare the meter gone; when it answers again they start
+            # afresh, and so do the pacers (intervals from before the gap would misjudge).
+            self._pacers.clear()
         waited = value.problem is SourceProblem.STALE
         if waited or now - self._problem_since >= self.config.stale_limit:
             issues.async_meter_source_unavailable(

@@ -105,8 +105,8 @@ async def test_follows_and_gentle_polling(
     assert coordinator.update_interval == timedelta(seconds=30)
 
     assert hass.states.get(f"{METER}_grid_power_answered").state == "321.4"
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
-    assert device is not None
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert (DOMAIN, entry.entry_id) in device.identifiers
     assert (device.name, device.manufacturer, device.model) == (
         "Emulated meter",
         "Marstek Venus integration",
