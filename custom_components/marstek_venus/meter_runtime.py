@@ -290,8 +290,8 @@ class MeterRuntime:
     def _async_check_source(self) -> None:
         """Raise the source issue once a source has failed long enough; delete it when fine.
 
-        A stale source has failed for the whole limit already; an unavailable one (a sensor
-        restarting, Home Assistant starting) gets the same limit before the issue appears.
+        An unavailable source (a sensor restarting, Home Assistant starting) gets the stale
+        limit before the issue appears, a stale one (silent for the limit already) one refresh.
         The meter is silent meanwhile either way.
         """
         reading, values = self.grid()
@@ -306,15 +306,19 @@ class MeterRuntime:
         now = self._clock()
         if self._problem_since is None:
             self._problem_since = now
-            # The batteries will declare the meter gone; when it answers again they start
-            # afresh, and so do the pacers (intervals from before the gap would misjudge).
-            self._pacers.clear()
-        waited = value.problem is SourceProblem.STALE
-        if waited or now - self._problem_since >= self.config.stale_limit:
+        # A stale source has been silent for the whole limit already; it still has to stay
+        # stale until the next refresh, so that a meter reporting about as often as the limit
+        # (a 10 s DSMR 4 at the default 10 s) does not raise and clear the issue each period.
+        # The meter is silent meanwhile either way.
+        grace = REFRESH.total_seconds() if value.problem is SourceProblem.STALE else None
+        if now - self._problem_since >= (grace or self.config.stale_limit):
             issues.async_meter_source_unavailable(
                 self.hass, self.entry, entity_id, self.config.stale_limit
             )
             self._issue = True
+            # An outage: the batteries declare the meter gone and start afresh when it answers
+            # again, and so do the pacers (intervals from before the gap would misjudge).
+            self._pacers.clear()
 
     @callback
     def _async_refresh(self, _: datetime | None = None) -> None:

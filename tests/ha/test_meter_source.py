@@ -62,9 +62,12 @@ async def test_stale_source_silences_the_meter(
     assert answered_power(await poll(runtime, "127.0.0.9")) == 700.0
     assert _issue(hass) is None
 
-    # Then the meter stops reporting: never a frozen non-zero value.
+    # Then the meter stops reporting: never a frozen non-zero value. The issue follows once
+    # the source stays stale for a refresh (a 10 s meter at a 10 s limit does not flap it).
     await _tick(hass, freezer, 5)
     assert await poll(runtime, "127.0.0.9") is None
+    assert _issue(hass) is None
+    await _tick(hass, freezer, 5)
     issue = _issue(hass)
     assert issue is not None
     assert issue.translation_key == "meter_source_unavailable"
@@ -165,3 +168,20 @@ async def test_meter_diagnostics(
     assert silent["served_battery"] is False
     assert (silent["served"], silent["silent"], silent["last_value"]) == (0, 1, None)
     assert second.entry_id not in diagnostics["options"]["batteries"]
+
+
+async def test_a_meter_reporting_as_often_as_the_limit_raises_no_issue(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A DSMR 4 meter (every 10 s) at the default 10 s limit: stale for a moment each period,
+    which silences the meter for that moment but raises no repair issue."""
+    freezer.move_to(START_TIME)
+    set_power(hass, "300")
+    runtime = await setup_meter(hass, meter_entry(answer_unconfigured=True))
+    for _ in range(6):
+        await _tick(hass, freezer, 10.5)  # just past the limit, seen by the refresh
+        assert await poll(runtime, "127.0.0.9") is None
+        set_power(hass, "300")
+        await hass.async_block_till_done()
+        assert _issue(hass) is None
+        assert answered_power(await poll(runtime, "127.0.0.9")) is not None
