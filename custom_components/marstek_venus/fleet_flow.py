@@ -13,9 +13,9 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
 )
 
-from .fleet_runtime import CONF_MEMBERS, SYSTEM_UNIQUE_ID, battery_entries, configured_members
+from .fleet_runtime import CONF_MEMBERS, SYSTEM_UNIQUE_ID, configured_members
 from .fleet_setup import async_set_declined
-from .kinds import CONF_KIND, EntryKind
+from .kinds import CONF_KIND, EntryKind, battery_entries
 
 SYSTEM_TITLE: Final = "Marstek system"
 

@@ -28,7 +28,7 @@ from .coordinator import MarstekDataUpdateCoordinator
 from .entity import MANUFACTURER
 from .fleet_control import FleetControl
 from .fleet_totals import FleetTotal
-from .kinds import is_battery
+from .kinds import battery_entries, is_battery
 
 # Options of the system entry: the entry ids of the member batteries. Absent: every battery,
 # including the ones added later.
@@ -41,13 +41,6 @@ FLEET_GROUPS: Final = frozenset({Group.ES, Group.MODE, Group.BATTERY})
 
 type FleetConfigEntry = ConfigEntry[FleetRuntime]
 type EntityFactory = Callable[[FleetRuntime, Platform], list[Entity]]
-
-
-def battery_entries(hass: HomeAssistant) -> list[ConfigEntry[Any]]:
-    """The battery entries of this integration (not ignored ones), in the order HA keeps."""
-    return [
-        e for e in hass.config_entries.async_entries(DOMAIN, include_ignore=False) if is_battery(e)
-    ]
 
 
 def configured_members(hass: HomeAssistant, entry: ConfigEntry[Any]) -> tuple[str, ...]:

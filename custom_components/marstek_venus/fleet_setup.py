@@ -19,10 +19,10 @@ from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN
 from .fleet_control_entities import control_entities
-from .fleet_runtime import SYSTEM_UNIQUE_ID, FleetConfigEntry, FleetRuntime, battery_entries
+from .fleet_runtime import SYSTEM_UNIQUE_ID, FleetConfigEntry, FleetRuntime
 from .fleet_sensors import fleet_sensor_entities
 from .fleet_triggers import FleetWatcher
-from .kinds import CONF_KIND, EntryKind, KindSetup
+from .kinds import CONF_KIND, EntryKind, KindSetup, battery_entries
 
 FLEET_PLATFORMS: Final = (Platform.BUTTON, Platform.NUMBER, Platform.SELECT, Platform.SENSOR)
 STORAGE_KEY: Final = f"{DOMAIN}.system"

@@ -18,6 +18,8 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 
+from .const import DOMAIN
+
 CONF_KIND: Final = "kind"
 
 
@@ -37,6 +39,17 @@ def entry_kind(entry: ConfigEntry[Any]) -> EntryKind:
 def is_battery(entry: ConfigEntry[Any]) -> bool:
     """True for a battery's entry (the only kind with a host, a socket and a coordinator)."""
     return entry_kind(entry) is EntryKind.BATTERY
+
+
+def battery_entries(hass: HomeAssistant) -> list[ConfigEntry[Any]]:
+    """The battery entries of this integration, in the order HA keeps.
+
+    Not ignored ones: an ignored discovery (a battery, or the system's offer) is an entry with
+    empty data, which ``entry_kind`` would take for a battery.
+    """
+    return [
+        e for e in hass.config_entries.async_entries(DOMAIN, include_ignore=False) if is_battery(e)
+    ]
 
 
 class KindRuntime(Protocol):

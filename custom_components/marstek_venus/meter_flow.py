@@ -33,7 +33,7 @@ from homeassistant.helpers.selector import (
 
 from .const import DOMAIN
 from .fleet_runtime import SYSTEM_UNIQUE_ID, configured_members
-from .kinds import CONF_KIND, EntryKind, is_battery
+from .kinds import CONF_KIND, EntryKind, battery_entries
 from .meter_config import (
     CONF_ANSWER_UNCONFIGURED,
     CONF_BATTERIES,
@@ -87,9 +87,7 @@ def _default_served(hass: HomeAssistant, batteries: list[str]) -> list[str]:
 def meter_schema(hass: HomeAssistant) -> vol.Schema:
     """The meter form; every battery (or the system's) is served unless the user unticks it."""
     batteries = [
-        SelectOptionDict(value=entry.entry_id, label=entry.title)
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if is_battery(entry)
+        SelectOptionDict(value=entry.entry_id, label=entry.title) for entry in battery_entries(hass)
     ]
     served = _default_served(hass, [option["value"] for option in batteries])
     models = [SelectOptionDict(value=m.key, label=m.name) for m in SHELLY_MODELS.values()]

@@ -44,7 +44,7 @@ from .const import DOMAIN, Group
 from .coordinator import MarstekDataUpdateCoordinator
 from .following import FOLLOW_WINDOW, async_set_followers
 from .hostname import is_ipv4_address
-from .kinds import is_battery
+from .kinds import battery_entries
 from .members import split_member
 from .meter_config import MeterConfig, SourceProblem, SourceValue
 from .meter_entities import build_entities
@@ -189,9 +189,7 @@ class MeterRuntime:
     def batteries(self) -> list[Battery]:
         """Every configured battery, with its current address."""
         found: list[Battery] = []
-        for entry in self.hass.config_entries.async_entries(DOMAIN):
-            if not is_battery(entry):
-                continue
+        for entry in battery_entries(self.hass):
             coordinator: MarstekDataUpdateCoordinator | None = None
             address: str | None = None
             if entry.state is ConfigEntryState.LOADED:

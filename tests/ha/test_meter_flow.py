@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import AsyncMock
 
 import pytest
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
@@ -256,3 +256,19 @@ async def test_serves_the_systems_batteries_by_default(hass: HomeAssistant) -> N
     result = await _meter_form(hass)
     served = next(key for key in result["data_schema"].schema if str(key) == "batteries")
     assert served.default() == [second.entry_id]
+
+
+@pytest.mark.usefixtures("mock_setup_entry")
+async def test_ignored_discoveries_are_no_batteries(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """An ignored discovery (empty data, so no kind) is neither offered nor served."""
+    mock_config_entry.add_to_hass(hass)
+    MockConfigEntry(domain=DOMAIN, source=SOURCE_IGNORE, unique_id="system", data={}).add_to_hass(
+        hass
+    )
+    result = await _meter_form(hass)
+    served = next(key for key in result["data_schema"].schema if str(key) == "batteries")
+    assert served.default() == [mock_config_entry.entry_id]
+    options = result["data_schema"].schema[served].config["options"]
+    assert [option["value"] for option in options] == [mock_config_entry.entry_id]
