@@ -9,9 +9,11 @@ first battery (the others only add their output), and the grid sensor is the sim
 * **meter**: the library's `MeterServer` answers each battery's poll (real UDP on loopback)
   with what Home Assistant's meter entry answers: the source's last sample as a single-phase
   `MeterReading`, silence when it is older than 10 s, and with several batteries that follow
-  (polled within 5 s) `meter_shares` of it, fed with each battery's output and energy as the
-  coordinator last read them (gentle polling: every 60 s). Each battery polls at its model's
-  cadence (`MeterFollower`, the simulator's control laws).
+  (polled within 5 s) `FleetShares` of it, fed with each battery's output and energy as the
+  coordinator last read them (gentle polling: every 60 s) and told every answer. Paced, a lone
+  follower goes through its `SourcePacer`, several through `FleetShares` with the sample's
+  time (as in Home Assistant). Each battery polls at its model's cadence (`MeterFollower`, the
+  simulator's control laws).
 * **automation**: the user's automation every 30 s over the Open API (the library's client,
   real UDP): read the battery's AC power (ES.GetStatus), add the grid sensor's value, clamp
   to the battery's limits, write it as a passive setpoint (ES.SetMode, with its read-back).
@@ -26,13 +28,13 @@ import contextlib
 from collections.abc import Callable
 
 from custom_components.marstek_venus.pymarstek_venus import (
+    FleetShares,
     Follower,
     MarstekClient,
     MeterReading,
     MeterServer,
     PassiveConfig,
     SplitMember,
-    meter_shares,
 )
 from custom_components.marstek_venus.pymarstek_venus.meter import PRO_3EM
 from custom_components.marstek_venus.pymarstek_venus.meter.pacing import SourcePacer, gate_for
@@ -96,8 +98,10 @@ class _CoordinatorView:
         self.batteries = batteries
         self.members: dict[str, SplitMember] = {}
         self.outputs: dict[str, float] = {}
+        self.read_at: float | None = None
 
-    def read(self) -> None:
+    def read(self, time: float) -> None:
+        self.read_at = time
         for battery in self.batteries:
             state = battery.state
             profile = battery.profile
@@ -181,19 +185,28 @@ async def _emulated_meter(
         for b in batteries
     }
 
-    def value_for(ip: str) -> MeterReading | None:
-        reading = _share_for(ip)
-        if reading is None or pacing is None:
-            return reading
-        pacer = pacers[ip]
-        assert meter.latest is not None
-        pacer.observe_source(meter.latest.time)
-        return pacer.answer(reading, loop.time())
+    fleet = FleetShares()
+    families = {b.host: Family(b.profile.family) for b in batteries}
 
-    def _share_for(ip: str) -> MeterReading | None:
+    def value_for(ip: str) -> MeterReading | None:
+        reading, shared = _share_for(ip)
+        if reading is not None and pacing is not None and not shared:
+            pacer = pacers[ip]
+            assert meter.latest is not None
+            pacer.observe_source(meter.latest.time)
+            reading = pacer.answer(reading, loop.time())
+        if reading is not None:
+            fleet.told(_follower(ip), reading, loop.time())
+        return reading
+
+    def _follower(host: str) -> Follower:
+        member, output = view.members[host], view.outputs.get(host)
+        return Follower(host, member, output, view.read_at, families[host])
+
+    def _share_for(ip: str) -> tuple[MeterReading | None, bool]:
         sample = meter.latest
         if sample is None or loop.time() - sample.time > SOURCE_STALE:
-            return None  # HA: a source older than the limit makes the meter silent
+            return None, False  # HA: a source older than the limit makes the meter silent
         grid = MeterReading.single(sample.grid_power)
         now = loop.time()
         following = [
@@ -202,9 +215,9 @@ async def _emulated_meter(
             if stats.last_request is not None and now - stats.last_request <= FOLLOWS_WITHIN
         ]
         if ip not in following or len(following) == 1:
-            return grid
-        followers = [Follower(h, view.members[h], view.outputs.get(h)) for h in following]
-        return meter_shares(grid, followers)[ip]
+            return grid, False
+        since = sample.time if pacing is not None else None
+        return fleet.shares(grid, [_follower(h) for h in following], since)[ip], True
 
     server = MeterServer(
         PRO_3EM,
@@ -224,14 +237,14 @@ async def _emulated_meter(
                 port=server.ports[0],
             )
             followers.append(MeterFollower(battery, config))
-        view.read()
+        view.read(loop.time())
         for follower in followers:
             await follower.start()
         elapsed = 0.0
         while elapsed < duration:
             await asyncio.sleep(min(HA_POLL, duration - elapsed))
             elapsed += HA_POLL
-            view.read()
+            view.read(loop.time())
     finally:
         for follower in followers:
             await follower.stop()

@@ -13,7 +13,7 @@ from .coordinator import MarstekConfigEntry
 from .fleet_diagnostics import system_diagnostics
 from .following import is_followed
 from .kinds import EntryKind, entry_kind
-from .meter_runtime import meter_diagnostics
+from .meter_diagnostics import meter_diagnostics
 
 # Addresses and identities: the host and every IP, the MACs (the BLE MAC is also inside
 # `src`), and the Wi-Fi network name.

@@ -4,15 +4,18 @@ Every poll is answered from the live state of the source sensor(s) at that momen
 (meter_config.py): no polling, no cached value. Who asks is told by the poll's source address:
 
 * a battery this meter serves: the grid power, or its share when several served batteries
-  follow the meter (library ``meter_shares``), so that they do not fight (meter-emulation.md
-  §4). A battery is recognised by its coordinator's current address (a host name is resolved,
+  follow the meter (library ``FleetShares``: shares on each battery's estimated output, and
+  none crossing zero while another is on the other side), so that they do not fight
+  (meter-emulation.md §4). A battery is recognised by its coordinator's current address (a host name is resolved,
   and a new address is followed), else by the IPv4 address its entry stores;
 * a configured battery this meter does not serve: nothing;
 * anyone else: nothing, or the whole grid value when the user says so.
 
-What a battery is told is paced to the source (library ``SourcePacer``): a source slower than
-the battery's polls (a DSMR 4 meter every 10 s) is handed out in chunks, one per time the
-battery can act, instead of being added again on every poll (docs/zero-export.md).
+What a battery is told is paced to the source: a source slower than the battery's polls (a
+DSMR 4 meter every 10 s) must not be added again on every poll (docs/zero-export.md). A lone
+follower's ``SourcePacer`` hands each sample out in chunks, one per time the battery can act;
+several followers are answered what is left of the sample after what they were told since
+(``FleetShares``, from the source's sample time).
 
 A battery *follows* while it polled within ``FOLLOW_WINDOW``. Every ``REFRESH`` the runtime
 tells the battery coordinators who follows (following.py: gentle polling), checks the source
@@ -49,6 +52,7 @@ from .members import split_member
 from .meter_config import MeterConfig, SourceProblem, SourceValue
 from .meter_entities import build_entities
 from .pymarstek_venus import (
+    FleetShares,
     Follower,
     MarstekConnectionError,
     MarstekPortInUseError,
@@ -57,13 +61,12 @@ from .pymarstek_venus import (
     SourcePacer,
     SplitMember,
     gate_for,
-    meter_shares,
 )
 
 REFRESH: Final = timedelta(seconds=5)
 # A battery's output reading older than this (two gentle polls, following.py) is not passed to
-# the shares: it takes no part in their balancing part then. Younger ones are: the balancing
-# part is slow enough to work on outputs a minute old (the library's shares module).
+# the shares: it takes no part in their balancing, and holds no other battery at zero. A
+# younger one is where the shares' estimate of its output starts (library meter.fleet).
 OUTPUT_MAX_AGE: Final = timedelta(seconds=120)
 
 
@@ -107,6 +110,10 @@ class MeterRuntime:
         # One pacer per sender: a source slower than the battery's polls is handed out in
         # chunks instead of being added again on every poll (library meter.pacing).
         self._pacers: dict[str, SourcePacer] = {}
+        # Several followers share the grid value by their estimated outputs (library
+        # meter.fleet); the source's last sample time lets it answer what is left of it.
+        self.fleet = FleetShares()
+        self._sample_at: float | None = None
         self._entities = build_entities(self)
 
     # --- life cycle ---------------------------------------------------------------------
@@ -173,9 +180,20 @@ class MeterRuntime:
         if battery.entry_id not in self.config.batteries:
             return None
         followers = self._followers(battery)
+        now = self._clock()
         if len(followers) > 1:
-            reading = meter_shares(reading, followers)[sender]
-        return self._pacer(sender, battery).answer(reading, self._clock())
+            # The fleet answers what is left of a slow source's sample itself (its estimates
+            # know what the batteries were told since): no pacer on top.
+            reading = self.fleet.shares(reading, followers, self._sample_at)[sender]
+        else:
+            reading = self._pacer(sender, battery).answer(reading, now)
+        asking = next(f for f in followers if f.key == sender)
+        self.fleet.told(asking, reading, now)
+        return reading
+
+    def clock(self) -> float:
+        """Seconds on the clock that times the polls (diagnostics)."""
+        return self._clock()
 
     def _pacer(self, sender: str, battery: Battery | None) -> SourcePacer:
         """The sender's pacer; its gate is the battery model's (0 when unknown)."""
@@ -267,7 +285,13 @@ class MeterRuntime:
         )
         fresh = read_at is not None and self._now() - read_at <= OUTPUT_MAX_AGE
         output = data.ac_power if fresh and data.online else None
-        return Follower(battery.address, split_member(coordinator, battery.address), output)
+        return Follower(
+            battery.address,
+            split_member(coordinator, battery.address),
+            output,
+            read_at.timestamp() if read_at is not None else None,
+            data.device.family,
+        )
 
     # --- the source and the followers, every few seconds --------------------------------
 
@@ -279,7 +303,7 @@ class MeterRuntime:
         report together; counting each would halve the interval they see).
         """
         if event.data["entity_id"] == self.config.sources[0]:
-            now = self._clock()
+            now = self._sample_at = self._clock()
             for pacer in self._pacers.values():
                 pacer.observe_source(now)
         self._async_check_source()
@@ -317,6 +341,7 @@ class MeterRuntime:
             # An outage: the batteries declare the meter gone and start afresh when it answers
             # again, and so do the pacers (intervals from before the gap would misjudge).
             self._pacers.clear()
+            self.fleet = FleetShares()
 
     @callback
     def _async_refresh(self, _: datetime | None = None) -> None:
@@ -328,53 +353,3 @@ class MeterRuntime:
             for entity in entities:
                 if entity.added:
                     entity.async_refresh_state()
-
-    # --- diagnostics --------------------------------------------------------------------
-
-    def diagnostics(self) -> dict[str, Any]:
-        """Per sender: served, silent, refused by reason, last request age, last value."""
-        now = self._clock()
-        reading, values = self.grid()
-        names = {b.address: b for b in self.batteries() if b.address is not None}
-        senders = []
-        for address, stats in sorted(self.server.senders.items()):
-            battery = names.get(address)
-            last = stats.last_reading
-            senders.append(
-                {
-                    "ip": address,
-                    "battery": battery.title if battery else None,
-                    "served_battery": battery is not None
-                    and battery.entry_id in self.config.batteries,
-                    "served": stats.served,
-                    "silent": stats.silent,
-                    "refused": {str(reason): n for reason, n in sorted(stats.refused.items())},
-                    "last_request_age": None
-                    if stats.last_request is None
-                    else round(now - stats.last_request, 1),
-                    "last_value": None if last is None else list(last.phases),
-                }
-            )
-        return {
-            "model": self.config.model.key,
-            "listen": {"host": self.config.host, "ports": list(self.server.ports)},
-            "options": dict(self.entry.options),
-            "grid": None if reading is None else list(reading.phases),
-            "sources": {
-                entity_id: {
-                    "watts": value.watts,
-                    "problem": None if value.problem is None else str(value.problem),
-                    "age": None if value.age is None else round(value.age, 1),
-                }
-                for entity_id, value in values.items()
-            },
-            "senders": senders,
-            "untracked": self.server.untracked,
-            "following": sorted(b.title for b in self.served() if self.follows(b)),
-        }
-
-
-def meter_diagnostics(entry: ConfigEntry[Any]) -> dict[str, Any]:
-    """The diagnostics of a meter entry (diagnostics.py)."""
-    runtime: MeterRuntime = entry.runtime_data
-    return runtime.diagnostics()

@@ -18,6 +18,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.marstek_venus.const import DOMAIN, Group
 from custom_components.marstek_venus.coordinator import MarstekDataUpdateCoordinator
 from custom_components.marstek_venus.following import is_followed
+from custom_components.marstek_venus.pymarstek_venus.meter import fleet
+from custom_components.marstek_venus.pymarstek_venus.meter.response import Integrator
 
 from .conftest import START_TIME, FakeBattery
 from .meter_support import (
@@ -44,6 +46,12 @@ async def _set_soc(
     await coordinator.async_refresh()
 
 
+async def _sample(hass: HomeAssistant, value: str) -> None:
+    """A new sample of the source, seen by the meter."""
+    set_power(hass, value)
+    await hass.async_block_till_done()
+
+
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
@@ -55,38 +63,53 @@ async def test_two_batteries_share_the_grid(
     mock_client_class: MagicMock,
     battery: FakeBattery,
     freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """One follower gets the whole value; two split it by energy above the floor."""
+    """One follower gets the whole value; two share what is left of the sample, by energy
+    above the floor, and neither is told past zero while the other is on the other side.
+
+    The batteries' loops are modelled as plain integrators here (the ramp of the fixture's
+    Venus E 3.0 would cap every answer at its 50 W first step), so the split shows whole.
+    """
+    monkeypatch.setattr(fleet, "response_model", lambda family: Integrator())
     freezer.move_to(START_TIME)
     (first, second), clients = await add_batteries(hass, mock_client_class, battery, 2)
     set_power(hass, "400")
     runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id, second.entry_id]))
+    await _sample(hass, "400")  # the sample the meter answers from
 
     assert answered_power(await poll(runtime, "127.0.0.2")) == 400.0  # alone so far
-    # Equal batteries (56 %, both giving 300 W): half each, and nothing to balance.
+    # Equal batteries (56 %, both giving 300 W): half each. The second is then answered half
+    # of what is left: the first was told 200 W of the sample already (a 2 W balancing part
+    # pulls the first's 500 W and the second's 300 W together).
     assert answered_power(await poll(runtime, "127.0.0.3")) == pytest.approx(200.0)
-    assert answered_power(await poll(runtime, "127.0.0.2")) == pytest.approx(200.0)
+    assert answered_power(await poll(runtime, "127.0.0.2")) == pytest.approx(102.0)
+    assert runtime.fleet.estimate("127.0.0.3") == pytest.approx(500.0)
 
     # The second battery at its floor (12 % with the factory DOD) takes no part of an import,
     # and the balancing part pulls it back from the 300 W it still gives.
     await _set_soc(freezer, second, clients["127.0.0.3"], 10)
+    await _sample(hass, "400")  # a new sample, and outputs read anew
     low = answered_power(await poll(runtime, "127.0.0.3"))
     high = answered_power(await poll(runtime, "127.0.0.2"))
     assert low is not None
     assert high is not None
     assert low < 0 < 400 < high
-    assert low + high == pytest.approx(400.0)
 
-    # A charge is shared by the room to full: the emptier battery takes most of it.
-    await _set_soc(freezer, first, clients["127.0.0.2"], 82)  # 18 % to full against 90 %
-    set_power(hass, "-1000")
+    # The fleet swings to charging (-1000 W against 600 W given). The battery with the
+    # most room takes most of a charge, but first it comes down to zero, not past it, while
+    # the other still discharges.
+    await _set_soc(freezer, first, clients["127.0.0.2"], 82)
+    await _sample(hass, "-1000")
     low = answered_power(await poll(runtime, "127.0.0.3"))
+    assert low == pytest.approx(-300.0)  # its 300 W (read), not its share of the charge
+    # The other, alone on the other side of zero now, takes its share of what is left.
     high = answered_power(await poll(runtime, "127.0.0.2"))
-    assert low is not None
     assert high is not None
-    assert low < -700
-    assert -300 < high < 0
-    assert low + high == pytest.approx(-1000.0)
+    assert -300.0 < high < 0.0
+    # Until it is within the margin of zero, the first is held there.
+    assert runtime.fleet.estimate("127.0.0.2") == pytest.approx(300.0 + high, abs=0.01)
+    assert answered_power(await poll(runtime, "127.0.0.3")) == pytest.approx(0.0, abs=1e-9)
 
 
 async def test_follows_and_gentle_polling(

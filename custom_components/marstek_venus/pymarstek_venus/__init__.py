@@ -38,6 +38,7 @@ from .errors import (
 from .lock import DeviceLock
 from .meter import (
     SHELLY_MODELS,
+    FleetShares,
     Follower,
     MeterMethod,
     MeterReading,
@@ -104,6 +105,7 @@ __all__ = [
     "EnergySystemStatus",
     "Family",
     "FirmwareProfile",
+    "FleetShares",
     "Follower",
     "ManualPeriod",
     "MarstekApiError",

@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 # The library is imported under two names, so it reaches its own modules relatively only.
+from ..models import Family  # noqa: TID252
 from ..split import SplitMember, split_power  # noqa: TID252
 from .models import MeterReading
 
@@ -55,6 +56,10 @@ class Follower:
     key: str  # the battery's IPv4 address (the poll's sender)
     member: SplitMember  # energy above floor, headroom, limits (split.py)
     output_w: float | None  # AC power the battery gives now (+ discharge, - charge); None unknown
+    # When ``output_w`` was read (fleet.py's clock; None: the same reading as before) and the
+    # battery's model (fleet.py estimates its output between reads by the model's loop).
+    read_at: float | None = None
+    family: Family | None = None
 
 
 def meter_shares(grid: MeterReading, followers: Sequence[Follower]) -> dict[str, MeterReading]:
