@@ -78,6 +78,9 @@ class Scenario:
     # meter only: SourcePacer per battery with its model's gate ("gated") or with none, i.e.
     # from the observed poll interval alone ("polls"); None answers every poll in full.
     pacing: str | None = None
+    # meter only: the simulated ramps' gate (s) where it differs from the modelled 3 s, to
+    # measure how much the shares rest on that model (docs/zero-export.md).
+    ramp_gate: float | None = None
 
     @property
     def ideal(self) -> str:
@@ -103,6 +106,30 @@ SCENARIOS: Final = (
     Scenario("paced meter, 1 battery, 10 s source", Control.METER, ONE, 10.0, "gated"),
     Scenario("paced meter, 3 batteries, 1 s source", Control.METER, THREE, 1.0, "gated"),
     Scenario("paced meter, 3 batteries, 10 s source", Control.METER, THREE, 10.0, "gated"),
+    Scenario(
+        "paced meter, 3 batteries, 1 s source, ramp gate 2.5 s",
+        Control.METER,
+        THREE,
+        1.0,
+        "gated",
+        2.5,
+    ),
+    Scenario(
+        "paced meter, 3 batteries, 1 s source, ramp gate 4 s",
+        Control.METER,
+        THREE,
+        1.0,
+        "gated",
+        4.0,
+    ),
+    Scenario(
+        "paced meter, 3 batteries, 10 s source, ramp gate 4 s",
+        Control.METER,
+        THREE,
+        10.0,
+        "gated",
+        4.0,
+    ),
     Scenario("polls-paced meter, 1 battery, 10 s source", Control.METER, ONE, 10.0, "polls"),
     Scenario("polls-paced meter, 3 batteries, 10 s source", Control.METER, THREE, 10.0, "polls"),
     Scenario("ideal, 1 Venus E 2.0", Control.IDEAL, ONE_E2),

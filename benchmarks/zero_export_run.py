@@ -40,6 +40,7 @@ from custom_components.marstek_venus.pymarstek_venus.meter import PRO_3EM
 from custom_components.marstek_venus.pymarstek_venus.meter.pacing import SourcePacer, gate_for
 from custom_components.marstek_venus.pymarstek_venus.models import Family
 from simulator import ScaledClock, SimulatedBattery
+from simulator.control_laws import RampLaw
 from simulator.grid_feed import GridMeter, household_grid
 from simulator.meter_config import MeterModel, follower_config
 from simulator.meter_follower import MeterFollower
@@ -62,6 +63,11 @@ from .zero_export_model import (
 
 ADDRESS_BASE = 82  # 127.82.0.x: this benchmark's batteries; 127.82.1.1 its meter
 FOLLOWS_WITHIN = 5.0  # s: a battery that polled this recently follows the meter (HA's rule)
+# HA asks a battery's coordinator for a read that confirms where it is (FleetShares.unconfirmed)
+# at most this often per battery (the coordinator's refresh debounce), and the read lands this
+# much later.
+CONFIRM_GAP = 10.0
+READ_LATENCY = 0.5
 
 
 def run(scenario: Scenario, duration: float) -> Trace:
@@ -98,11 +104,13 @@ class _CoordinatorView:
         self.batteries = batteries
         self.members: dict[str, SplitMember] = {}
         self.outputs: dict[str, float] = {}
-        self.read_at: float | None = None
+        self.read_at: dict[str, float] = {}
 
-    def read(self, time: float) -> None:
-        self.read_at = time
+    def read(self, time: float, hosts: set[str] | None = None) -> None:
         for battery in self.batteries:
+            if hosts is not None and battery.host not in hosts:
+                continue
+            self.read_at[battery.host] = time
             state = battery.state
             profile = battery.profile
             floor = state.rated_capacity * (100 - state.dod) / 100.0
@@ -142,7 +150,9 @@ async def _closed_loop(scenario: Scenario, duration: float) -> Trace:
         if scenario.control is Control.AUTOMATION:
             await _automation(batteries[0], meter, trace, duration)
         else:
-            await _emulated_meter(batteries, meter, duration, scenario.pacing)
+            await _emulated_meter(
+                batteries, meter, trace, duration, scenario.pacing, scenario.ramp_gate
+            )
     finally:
         for task in tasks:
             task.cancel()
@@ -175,7 +185,12 @@ async def _record(batteries: list[SimulatedBattery], trace: Trace) -> None:
 
 
 async def _emulated_meter(
-    batteries: list[SimulatedBattery], meter: GridMeter, duration: float, pacing: str | None
+    batteries: list[SimulatedBattery],
+    meter: GridMeter,
+    trace: Trace,
+    duration: float,
+    pacing: str | None,
+    ramp_gate: float | None,
 ) -> None:
     loop = asyncio.get_running_loop()
     view = _CoordinatorView(batteries)
@@ -186,6 +201,7 @@ async def _emulated_meter(
     }
 
     fleet = FleetShares()
+    asked: dict[str, float] = {}
     families = {b.host: Family(b.profile.family) for b in batteries}
 
     def value_for(ip: str) -> MeterReading | None:
@@ -201,7 +217,19 @@ async def _emulated_meter(
 
     def _follower(host: str) -> Follower:
         member, output = view.members[host], view.outputs.get(host)
-        return Follower(host, member, output, view.read_at, families[host])
+        return Follower(host, member, output, view.read_at.get(host), families[host])
+
+    def _read_one(host: str) -> None:
+        view.read(loop.time(), {host})
+
+    def _confirm(now: float) -> None:
+        """HA's meter asks the coordinator of a battery the shares hold on for a read."""
+        for host in fleet.unconfirmed():
+            if now - max(view.read_at.get(host, 0.0), asked.get(host, -CONFIRM_GAP)) < CONFIRM_GAP:
+                continue
+            asked[host] = now
+            trace.reads += 1
+            loop.call_later(READ_LATENCY, _read_one, host)
 
     def _share_for(ip: str) -> tuple[MeterReading | None, bool]:
         sample = meter.latest
@@ -217,7 +245,10 @@ async def _emulated_meter(
         if ip not in following or len(following) == 1:
             return grid, False
         since = sample.time if pacing is not None else None
-        return fleet.shares(grid, [_follower(h) for h in following], since)[ip], True
+        share = fleet.shares(grid, [_follower(h) for h in following], since)[ip]
+        if pacing is not None:
+            _confirm(now)
+        return share, True
 
     server = MeterServer(
         PRO_3EM,
@@ -236,7 +267,10 @@ async def _emulated_meter(
                 destination=server_host,
                 port=server.ports[0],
             )
-            followers.append(MeterFollower(battery, config))
+            follower = MeterFollower(battery, config)
+            if ramp_gate is not None and isinstance(follower.law, RampLaw):
+                follower.law.gate = ramp_gate
+            followers.append(follower)
         view.read(loop.time())
         for follower in followers:
             await follower.start()

@@ -68,6 +68,10 @@ REFRESH: Final = timedelta(seconds=5)
 # the shares: it takes no part in their balancing, and holds no other battery at zero. A
 # younger one is where the shares' estimate of its output starts (library meter.fleet).
 OUTPUT_MAX_AGE: Final = timedelta(seconds=120)
+# s between two reads asked of one battery to confirm where it is after a swing through zero
+# (the shares hold the other batteries at zero until then): a few per swing, a few swings an
+# hour, on top of the gentle once-a-minute polling.
+CONFIRM_GAP: Final = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,7 @@ class MeterRuntime:
         # meter.fleet); the source's last sample time lets it answer what is left of it.
         self.fleet = FleetShares()
         self._sample_at: float | None = None
+        self._confirm_asked: dict[str, float] = {}  # clock time of each battery's last ask
         self._entities = build_entities(self)
 
     # --- life cycle ---------------------------------------------------------------------
@@ -185,11 +190,28 @@ class MeterRuntime:
             # The fleet answers what is left of a slow source's sample itself (its estimates
             # know what the batteries were told since): no pacer on top.
             reading = self.fleet.shares(reading, followers, self._sample_at)[sender]
+            for address in self.fleet.unconfirmed():
+                self._confirm(address, now)
         else:
             reading = self._pacer(sender, battery).answer(reading, now)
         asking = next(f for f in followers if f.key == sender)
         self.fleet.told(asking, reading, now)
         return reading
+
+    def _confirm(self, address: str, now: float) -> None:
+        """Ask a battery's coordinator for the read that tells where it is (library
+        ``FleetShares.unconfirmed``: it holds the others at zero until then), at most every
+        ``CONFIRM_GAP``; the coordinator's own debounce and the client's pacing apply."""
+        if now - self._confirm_asked.get(address, -CONFIRM_GAP) < CONFIRM_GAP:
+            return
+        battery = self.battery_at(address)
+        coordinator = battery.coordinator if battery is not None else None
+        if coordinator is None:
+            return
+        self._confirm_asked[address] = now
+        self.entry.async_create_task(
+            self.hass, coordinator.async_request_refresh(), f"confirm {address}"
+        )
 
     def clock(self) -> float:
         """Seconds on the clock that times the polls (diagnostics)."""

@@ -101,15 +101,21 @@ async def test_two_batteries_share_the_grid(
     # the other still discharges.
     await _set_soc(freezer, first, clients["127.0.0.2"], 82)
     await _sample(hass, "-1000")
+    reads = clients["127.0.0.3"].get_es_status.await_count
     low = answered_power(await poll(runtime, "127.0.0.3"))
     assert low == pytest.approx(-300.0)  # its 300 W (read), not its share of the charge
     # The other, alone on the other side of zero now, takes its share of what is left.
     high = answered_power(await poll(runtime, "127.0.0.2"))
     assert high is not None
     assert -300.0 < high < 0.0
-    # Until it is within the margin of zero, the first is held there.
+    # The first is at zero by its estimate only: the meter asks its coordinator for a read,
+    # which finds it still at 300 W (these fake batteries do not follow the meter), so it is
+    # told again to come to zero, and not past it while the other still discharges.
+    client = clients["127.0.0.3"]
+    await hass.async_block_till_done()
+    assert client.get_es_status.await_count == reads + 1
     assert runtime.fleet.estimate("127.0.0.2") == pytest.approx(300.0 + high, abs=0.01)
-    assert answered_power(await poll(runtime, "127.0.0.3")) == pytest.approx(0.0, abs=1e-9)
+    assert answered_power(await poll(runtime, "127.0.0.3")) == pytest.approx(-300.0)
 
 
 async def test_follows_and_gentle_polling(

@@ -197,7 +197,7 @@ def test_a_fleet_swinging_to_charge_holds_the_fast_battery_until_the_ramp_is_nea
     fast = battery("d", 300.0, Family.VENUS_D)
     slow = battery("e", 800.0, Family.VENUS_E2)
     now, time, ramp, crossed = {"d": 300.0, "e": 800.0}, 0.0, [800.0], []
-    for _ in range(12):
+    for _ in range(24):
         shares = answered(fleet, -900.0 - sum(now.values()), [fast, slow])
         if time == 0.0:  # both behind: each comes to zero at most, the ramp by 50 W at first
             assert shares == pytest.approx({"d": -300.0, "e": -50.0})
@@ -212,11 +212,15 @@ def test_a_fleet_swinging_to_charge_holds_the_fast_battery_until_the_ramp_is_nea
         if now["e"] != ramp[-1]:
             ramp.append(now["e"])
         time += 1.5  # two polls per 3 s gate
-    # The Venus D stopped at its 5 W bias below zero; the ramp walked its caps down.
-    assert ramp[:6] == [800.0, 750.0, 650.0, 550.0, 350.0, -50.0]
-    assert min(crossed, default=0.0) < -300.0  # then the Venus D crossed, and charged
-    assert max(now.values()) < 0.0
-    assert now["d"] < -300.0
+    # The ramp walked its caps down, then halved the way to zero, then took the last bit
+    # whole; the Venus D waits at its 5 W bias below zero until reads confirm both.
+    assert ramp == [800.0, 750.0, 650.0, 550.0, 350.0, 175.0, 87.5, 43.75, 0.0]
+    assert not crossed or min(crossed) >= -5.0 - EPS
+    assert fleet.unconfirmed() == {"d", "e"}  # both came back from discharging
+    reads = [battery("d", -5.0, Family.VENUS_D, 1.0), battery("e", 0.0, Family.VENUS_E2, 1.0)]
+    shares = answered(fleet, -900.0 - sum(now.values()), reads)
+    assert fleet.unconfirmed() == set()
+    assert shares["d"] < -300.0  # confirmed at zero: the Venus D takes its part of the charge
 
 
 @pytest.mark.parametrize(("other", "held"), [(HOLD_MARGIN_W + 5.0, True), (15.0, False)])

@@ -9,25 +9,33 @@ crosses zero at once while the slow ones still discharge: one battery charges th
 
 `FleetShares` keeps, per battery, an *estimate* of its output: the last read, moved by every
 value answered since through a model of that battery's loop (response.py). The shares are
-computed on those estimates, and then one rule holds:
+computed on those estimates, and then these rules hold:
 
-* **no battery crosses into the fleet's direction while another is still on the other
-  side.** The fleet's direction is the sign of its estimated output plus the grid value. A
-  battery whose estimate is on the other side by more than ``HOLD_MARGIN_W`` holds every
-  other battery at 0 W at most (or where it already is, if further): their answers are cut so
-  that their estimated output does not go past that. The batteries on the other side keep
-  their shares and come toward zero; once all are within the margin, all may cross.
+* **No battery crosses zero against the fleet's direction**, the sign of the fleet's
+  estimated output plus the grid value: an answer may bring it to 0 W, never past it.
+* **No battery crosses into the fleet's direction while another is on the other side.** A
+  battery estimated more than ``HOLD_MARGIN_W`` on the other side holds the others at 0 W at
+  most (or where they are, if further). It keeps holding after its estimate came back within
+  the margin, until a read confirms where it is (`unconfirmed`: the caller asks for that read):
+  a model running ahead of the real loop (a ramp whose gate is longer than modelled) would
+  otherwise let the others cross while it still gives the other way.
+* **A ramp comes to zero by halves** while more than ``2 * LAST_STEP_W`` is left, and is never
+  told more than its next step is sure to take (response.py, ``sure_step``): a ramp that steps
+  on one more value than modelled (a shorter gate) still stays on its side.
 
-What the cut leaves unanswered stays on the grid and is answered again on the next poll, so
-nothing is lost: the batteries that may move take it then. An estimate that is wrong holds a
-battery too long (some export or import meanwhile) or lets it go too early; the next read
-corrects it.
+What a rule cuts stays on the grid and is answered again on the next poll, so nothing is lost:
+the batteries that may move take it then. The price is a slower swing through zero.
+
+Given the time of the source's sample (``shares(..., sample_at)``), a source slower than the
+polls is answered as what is left of the sample: less what the batteries were told to move
+since it.
 
 Times are seconds on any monotonic clock the caller passes in, the same for ``read_at``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -40,6 +48,9 @@ from .shares import Follower, meter_shares
 # W: a battery estimated this far on the other side of zero holds the others at zero. Within
 # it, it counts as at zero (the loops' own deadbands are ±10-20 W).
 HOLD_MARGIN_W = 20.0
+# W: a ramp coming to zero is told half the way while more than twice this is left, then the
+# rest: above the ramps' ±20 W deadband, and what a doubled step overshoots at worst.
+LAST_STEP_W = 25.0
 
 
 @dataclass(slots=True)
@@ -50,6 +61,9 @@ class _Estimate:
     output_w: float = 0.0
     read_at: float | None = None  # when the output was last read (None: never)
     known: bool = False
+    # The side (+1 discharging, -1 charging) this battery was last known on beyond the margin,
+    # by a read or by its estimate; 0 once a read found it within the margin (`unconfirmed`).
+    behind_side: int = 0
 
 
 @dataclass(slots=True)
@@ -86,7 +100,8 @@ class FleetShares:
         if len(followers) <= 1:
             return shares
         outputs = {f.key: f.output_w for f in estimated if f.output_w is not None}
-        held = _held(grid, shares, outputs, estimated)
+        gated = {key for key, e in self._estimates.items() if math.isfinite(e.model.sure_step(1.0))}
+        held = _held(grid, shares, outputs, self._holding(grid, outputs), gated)
         for key, reading in held.items():
             estimate = self._estimates[key]
             sure = estimate.model.sure_step(reading.total)
@@ -106,6 +121,35 @@ class FleetShares:
         self._moved[key] = self._moved.get(key, 0.0) + moved - estimate.output_w
         estimate.output_w = moved
 
+    def unconfirmed(self) -> set[str]:
+        """Batteries that came back from the other side of zero by their estimate only.
+
+        Each still holds the others at zero until a read confirms where it is: a model that
+        runs ahead of the real loop (a ramp whose gate is longer than modelled) would let the
+        others cross while it still gives the other way. Reading these soon keeps that wait
+        short; without a read the hold lasts until the next regular one.
+        """
+        return {
+            key
+            for key, estimate in self._estimates.items()
+            if estimate.known
+            and estimate.behind_side
+            and estimate.behind_side * estimate.output_w <= HOLD_MARGIN_W
+        }
+
+    def _holding(self, grid: MeterReading, outputs: dict[str, float]) -> set[str]:
+        """The batteries on the other side of zero from the fleet, by estimate or unconfirmed."""
+        fleet = sum(outputs.values()) + grid.total
+        sign = 1 if fleet > 0 else -1
+        holding: set[str] = set()
+        for key, output in outputs.items():
+            estimate = self._estimates[key]
+            if sign * output < -HOLD_MARGIN_W:
+                estimate.behind_side = -sign
+            if estimate.behind_side == -sign:
+                holding.add(key)
+        return holding
+
     def forget(self, key: str) -> None:
         """Drop a battery's estimate (it stopped following, or the meter went silent)."""
         self._estimates.pop(key, None)
@@ -123,6 +167,9 @@ class FleetShares:
         ):
             estimate.output_w, estimate.read_at = follower.output_w, follower.read_at
             estimate.known = True
+            # The side a read finds it on holds the others until a read finds it elsewhere:
+            # an estimate that came back to zero without a read may be a model running ahead.
+            estimate.behind_side = _side(follower.output_w)
         return estimate.output_w
 
 
@@ -130,33 +177,42 @@ def _held(
     grid: MeterReading,
     shares: dict[str, MeterReading],
     outputs: dict[str, float],
-    followers: Sequence[Follower],
+    behind: set[str],
+    gated: set[str],
 ) -> dict[str, MeterReading]:
-    """The shares, each cut so that no battery crosses while another is on the other side."""
+    """The shares, each cut so that no battery crosses while another (``behind``) is on the
+    other side."""
     fleet = sum(outputs.values()) + grid.total
     if fleet == 0 or len(outputs) < 2:
         return shares
     sign = 1.0 if fleet > 0 else -1.0
-    behind = {key for key, output in outputs.items() if sign * output < -HOLD_MARGIN_W}
     held = dict(shares)
-    for follower in followers:
-        key = follower.key
-        if key not in outputs:
-            continue
+    for key, given in outputs.items():
         # The loop adds the value to its output (+ import: it discharges more). Against the
         # fleet's direction an answer may bring the output to zero, never past it; toward the
         # fleet's direction likewise while another battery is still on the other side.
         change = sign * shares[key].total
-        output = sign * outputs[key]
+        output = sign * given
         if change < 0:
             room = max(output, 0.0)
         elif behind - {key}:
             room = max(-output, 0.0)
         else:
             continue
+        if key in gated and room > 2 * LAST_STEP_W:
+            # A gated ramp may step on a value the model thinks falls inside its gate (a gate
+            # shorter than modelled) and then again on the next: half the way per answer
+            # keeps even a doubled step on its side of zero. The last bit goes whole (half of
+            # it would fall inside the ramp's deadband and never be taken).
+            room /= 2
         if abs(change) > room:
             held[key] = _scaled(shares[key], room / abs(change))
     return held
+
+
+def _side(output: float) -> int:
+    """+1 discharging, -1 charging beyond the margin; 0 within it."""
+    return 0 if abs(output) <= HOLD_MARGIN_W else 1 if output > 0 else -1
 
 
 def _shifted(reading: MeterReading, delta: float) -> MeterReading:
