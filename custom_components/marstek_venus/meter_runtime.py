@@ -21,6 +21,12 @@ A battery *follows* while it polled within ``FOLLOW_WINDOW``. Every ``REFRESH`` 
 tells the battery coordinators who follows (following.py: gentle polling), checks the source
 (the repair issue) and refreshes its entities; the entities do not change per poll, which
 would load the recorder with a state every second.
+
+Every answer to a served battery is also told to that battery's ``QuietWindow`` (library
+``quiet``): on an HMG-50 its Open API requests wait for the moment just after an answer, when
+its receive channel is free (following.py hands the window to the battery's client). The first
+answer to a battery (or the first after a pause) tells the coordinators at once rather than at
+the next refresh.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ from .pymarstek_venus import (
     MarstekPortInUseError,
     MeterReading,
     MeterServer,
+    QuietWindow,
     SourcePacer,
     SplitMember,
     gate_for,
@@ -114,6 +121,8 @@ class MeterRuntime:
         # meter.fleet); the source's last sample time lets it answer what is left of it.
         self.fleet = FleetShares()
         self._sample_at: float | None = None
+        # Each served battery's quiet window (by entry id), told of every answer to it.
+        self._quiet: dict[str, QuietWindow] = {}
         self._entities = build_entities(self)
 
     # --- life cycle ---------------------------------------------------------------------
@@ -154,7 +163,7 @@ class MeterRuntime:
             unsubscribe()
         self._unsubscribe = []
         await self.server.stop()
-        async_set_followers(self.hass, self.entry.entry_id, ())
+        async_set_followers(self.hass, self.entry.entry_id, {})
         issues.async_delete(self.hass, self.entry, issues.METER_SOURCE)
 
     def entities(self, platform: Platform) -> list[Entity]:
@@ -189,7 +198,24 @@ class MeterRuntime:
             reading = self._pacer(sender, battery).answer(reading, now)
         asking = next(f for f in followers if f.key == sender)
         self.fleet.told(asking, reading, now)
+        self._answered(battery)
         return reading
+
+    def _answered(self, battery: Battery) -> None:
+        """The battery is answered now (the reply leaves as this returns): its channel is free."""
+        window = self._window(battery.entry_id)
+        last = window.last_answer
+        if last is None or self._clock() - last > FOLLOW_WINDOW:
+            # It starts following (again): gate its requests from now on, not from the next
+            # refresh. Soon, not now: the server counts this poll (``follows``) after this.
+            self.hass.loop.call_soon(self._async_tell_followers)
+        window.answered()
+
+    def _window(self, battery_id: str) -> QuietWindow:
+        """The battery's quiet window (made on first use)."""
+        if (window := self._quiet.get(battery_id)) is None:
+            window = self._quiet[battery_id] = QuietWindow(self._clock)
+        return window
 
     def clock(self) -> float:
         """Seconds on the clock that times the polls (diagnostics)."""
@@ -344,10 +370,17 @@ class MeterRuntime:
             self.fleet = FleetShares()
 
     @callback
+    def _async_tell_followers(self) -> None:
+        """Tell the coordinators who follows, with the quiet window of each (following.py)."""
+        if not self._unsubscribe:
+            return  # stopped meanwhile
+        following = {b.entry_id: self._window(b.entry_id) for b in self.served() if self.follows(b)}
+        async_set_followers(self.hass, self.entry.entry_id, following)
+
+    @callback
     def _async_refresh(self, _: datetime | None = None) -> None:
         """Tell the coordinators who follows, check the source, refresh the entities."""
-        following = [b.entry_id for b in self.served() if self.follows(b)]
-        async_set_followers(self.hass, self.entry.entry_id, following)
+        self._async_tell_followers()
         self._async_check_source()
         for entities in self._entities.values():
             for entity in entities:
