@@ -34,6 +34,7 @@ from .records import Address, Outcome, RequestRecord, Violation
 from .replies import ReplySender, encode_reply
 from .request import parse_request
 from .safety import SafetyMonitor
+from .shared_channel import SHARED_CHANNEL_FAMILIES, SharedChannel
 from .state import DeviceState
 
 _LOGGER = logging.getLogger(__name__)
@@ -94,6 +95,10 @@ class SimulatedBattery:
         self.logic = DeviceLogic(self.profile, self.physics, self.identity)
         self._replies = ReplySender(random.Random(f"{seed}:{self.ble_mac}"))
         self._safety = SafetyMonitor(self, min_gap)
+        # HMG-50: the meter reader's polls share the Open API's receive channel; a follower
+        # reports them here (meter_follower.py), every datagram is judged against them.
+        shared = self.profile.family in SHARED_CHANNEL_FAMILIES
+        self.meter_channel = SharedChannel(self._safety.record) if shared else None
 
         self.requests: list[RequestRecord] = []
         # For long soak runs: keep at least the newest `max_requests` records (None = all).
@@ -275,6 +280,8 @@ class SimulatedBattery:
         """Forget recorded requests and violations (and the gap history)."""
         self.requests.clear()
         self._safety.clear()
+        if self.meter_channel is not None:
+            self.meter_channel.clear()
 
     # -- the request path ------------------------------------------------------------------
 
@@ -298,6 +305,8 @@ class SimulatedBattery:
         request = parse_request(data)
         method, request_id, params = request.method, request.request_id, request.params
         self._safety.check(now, source, data, request)
+        if self.meter_channel is not None:
+            self.meter_channel.datagram(now, source, method)
 
         def record(outcome: Outcome) -> None:
             entry = RequestRecord(

@@ -93,6 +93,11 @@ def add_meter_arguments(parser: argparse.ArgumentParser) -> None:
         help="refuse power values without a decimal point (B2500 behaviour)",
     )
     group.add_argument(
+        "--meter-crowd-out",
+        action="store_true",
+        help="Venus C / E 2.0: an Open API datagram during a poll loses its reply (§5.3)",
+    )
+    group.add_argument(
         "--meter-deadband", type=float, default=None, help="W; override the law's deadband"
     )
     group.add_argument(
@@ -138,6 +143,8 @@ def follower_for(battery: SimulatedBattery, args: argparse.Namespace) -> MeterFo
         overrides["min_reply_size"] = 250
     if args.meter_reject_whole_numbers:
         overrides["reject_whole_numbers"] = True
+    if args.meter_crowd_out:
+        overrides["crowd_out"] = True
     return MeterFollower(battery, replace(config, **overrides))
 
 

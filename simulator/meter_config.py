@@ -113,6 +113,10 @@ class FollowerConfig:
       [AM-PROTO]); ``hold`` keeps the last output instead. ``resume=True`` follows the meter
       again on the next valid reply (whether real firmware does is unknown).
     * ``deadband``: ``None`` = the law's own deadband (§3); a number overrides it.
+    * ``crowd_out``: on an HMG-50 battery (Venus C / E 2.0), an Open API datagram that arrives
+      while a poll waits for its reply loses that reply (§5.3, shared_channel.py); the poll
+      then waits on and, with nothing else coming, is a miss. The datagram is recorded as a
+      violation either way; off by default, so that a test sees the breach without its effect.
     """
 
     model: MeterModel = MeterModel.PRO3EM
@@ -130,6 +134,7 @@ class FollowerConfig:
     on_gone: GoneAction = "stop"
     resume: bool = True
     deadband: float | None = None
+    crowd_out: bool = False
 
     def __post_init__(self) -> None:
         if self.poll_interval <= 0 or self.reply_timeout <= 0:

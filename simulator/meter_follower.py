@@ -12,6 +12,11 @@ What the battery does, per poll (doc §1.5, §6.1):
 4. an accepted value goes through the battery's control law (control_laws.py), whose
    setpoint drives the physics (the model's AC limits still apply there).
 
+On an HMG-50 battery (Venus C / E 2.0) each poll is reported to the battery's shared receive
+channel (shared_channel.py): an Open API datagram arriving while the poll waits is a violation,
+and with ``crowd_out`` it loses the poll's reply. The socket stamps every reply with its arrival
+time (endpoint.py), as the Open API socket does, so the two are compared on the wire's order.
+
 Network timing (cadence, reply wait) is real time, as for the Open API side; the control
 law's gate runs on the battery's `Clock`. Tests drive `poll_once` by hand and move a
 `ManualClock` between polls; `start` runs the cadence loop in the background.
@@ -23,9 +28,10 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .control_laws import ControlLaw, make_law
+from .endpoint import StampedEndpoint
 from .meter_config import FollowerConfig, follower_config
 from .meter_reply import Reading, encode_request, read_reply
 from .tasks import cancel
@@ -46,17 +52,6 @@ class PollRecord:
     setpoint: float | None  # the AC setpoint after this poll (None: not following)
 
 
-class _Inbox(asyncio.DatagramProtocol):
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.queue.put_nowait(data)
-
-    def error_received(self, exc: Exception) -> None:
-        """ICMP "port unreachable" after a request nobody took: a miss, nothing more."""
-
-
 class MeterFollower:
     """Polls a meter for `battery` and drives its AC power with the model's control law.
 
@@ -73,9 +68,11 @@ class MeterFollower:
         self.meter_gone = False
         self.gone_count = 0  # how often the meter was declared gone
         self.last_grid: float | None = None
+        self.crowded_out = 0  # replies lost to an Open API datagram (``crowd_out``)
         self._next_id = 0
-        self._inbox = _Inbox()
-        self._transport: asyncio.DatagramTransport | None = None
+        self._inbox: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue()  # (data, arrival)
+        self._endpoint: StampedEndpoint | None = None
+        self._port = 0
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -85,21 +82,17 @@ class MeterFollower:
 
     @property
     def local_port(self) -> int | None:
-        if self._transport is None:
-            return None
-        return int(self._transport.get_extra_info("sockname")[1])
+        return self._port if self._endpoint is not None else None
 
     # -- life cycle ------------------------------------------------------------------------
 
     async def open(self) -> None:
         """Bind a random port on the battery's address; until the meter answers, 0 W."""
-        if self._transport is not None:
+        if self._endpoint is not None:
             return
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: self._inbox, local_addr=(self.battery.host, 0), allow_broadcast=True
-        )
-        self._transport = transport
+        endpoint = StampedEndpoint(self._received, self._socket_error)
+        self._port = endpoint.open(self.battery.host, 0)
+        self._endpoint = endpoint
         self.battery.physics.set_meter_setpoint(0.0)
 
     async def start(self) -> None:
@@ -112,9 +105,9 @@ class MeterFollower:
         """Stop polling and close the socket; the battery goes back to its built-in model."""
         task, self._task = self._task, None
         await cancel(task)
-        transport, self._transport = self._transport, None
-        if transport is not None:
-            transport.close()
+        endpoint, self._endpoint = self._endpoint, None
+        if endpoint is not None:
+            endpoint.close()
             await asyncio.sleep(0)
         self.battery.physics.set_meter_setpoint(None)
 
@@ -132,20 +125,32 @@ class MeterFollower:
 
     async def poll_once(self) -> float | None:
         """Send one request, wait for an accepted reply, act on it; the value or None (miss)."""
-        if self._transport is None:
+        if self._endpoint is None:
             await self.open()
-        transport = self._transport
-        assert transport is not None
+        endpoint = self._endpoint
+        assert endpoint is not None
         loop = asyncio.get_running_loop()
-        while not self._inbox.queue.empty():  # a late reply to an earlier poll
-            self._inbox.queue.get_nowait()
+        while not self._inbox.empty():  # a late reply to an earlier poll
+            self._inbox.get_nowait()
         request_id = self._next_id
         self._next_id = (self._next_id + 1) & 0xFFFF
         config = self.config
-        sent = loop.time()
         destination = (config.meter_address(self.battery.host), config.meter_port)
-        transport.sendto(encode_request(request_id, config.model.method), destination)
-        reading = await self._await_reading(request_id, sent + config.reply_timeout)
+        sent = loop.time()
+        try:
+            endpoint.sendto(encode_request(request_id, config.model.method), destination)
+        except OSError as err:  # no route for the broadcast, say: the wait ends in a miss
+            _LOGGER.debug("%s: poll not sent: %s", self.battery.host, err)
+        deadline = sent + config.reply_timeout
+        channel = self.battery.meter_channel
+        if channel is not None:
+            channel.poll_sent(sent)
+        end = deadline
+        try:
+            reading, end = await self._await_reading(request_id, deadline)
+        finally:
+            if channel is not None:
+                channel.poll_ended(min(end, loop.time()))
         if reading is None:
             self._miss()
         else:
@@ -156,18 +161,31 @@ class MeterFollower:
         self.polls.append(PollRecord(sent, request_id, grid, setpoint))
         return grid
 
-    async def _await_reading(self, request_id: int, deadline: float) -> Reading | None:
+    async def _await_reading(
+        self, request_id: int, deadline: float
+    ) -> tuple[Reading | None, float]:
+        """The accepted reply and when it arrived, or None and the end of the wait."""
         loop = asyncio.get_running_loop()
+        channel = self.battery.meter_channel if self.config.crowd_out else None
         while (left := deadline - loop.time()) > 0:
             try:
-                data = await asyncio.wait_for(self._inbox.queue.get(), left)
+                data, arrival = await asyncio.wait_for(self._inbox.get(), left)
             except TimeoutError:
-                return None
+                break
             reading = read_reply(data, request_id, self.config)
-            if reading.ok:
-                return reading
-            self.rejected[reading.rejected or "unknown"] += 1
-        return None
+            if not reading.ok:
+                self.rejected[reading.rejected or "unknown"] += 1
+            elif channel is not None and channel.collided(arrival):
+                self.crowded_out += 1  # lost in the shared receive channel: wait on
+            else:
+                return reading, arrival
+        return None, deadline
+
+    def _received(self, data: bytes, peer: tuple[str, int], arrival: float) -> None:
+        self._inbox.put_nowait((data, arrival))
+
+    def _socket_error(self, err: OSError) -> None:
+        """ICMP "port unreachable" after a request nobody took: a miss, nothing more."""
 
     def _miss(self) -> None:
         self.misses += 1

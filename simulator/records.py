@@ -19,6 +19,9 @@ class ViolationKind(StrEnum):
     GAP = "gap"  # two requests from one client closer than the minimum gap
     CONCURRENT = "concurrent"  # a request while an earlier one still awaits its reply
     DESTRUCTIVE = "destructive"  # Set.Ver / Reset.Factory
+    # HMG-50 (Venus C / E 2.0): a datagram while a meter poll awaits its reply; the Open API
+    # and the meter reader share one receive channel (shared_channel.py)
+    SHARED_CHANNEL = "shared_channel"
 
 
 class Outcome(StrEnum):

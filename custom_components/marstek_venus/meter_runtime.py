@@ -21,17 +21,22 @@ A battery *follows* while it polled within ``FOLLOW_WINDOW``. Every ``REFRESH`` 
 tells the battery coordinators who follows (following.py: gentle polling), checks the source
 (the repair issue) and refreshes its entities; the entities do not change per poll, which
 would load the recorder with a state every second.
+
+Every answer to a served battery is also told to that battery's ``QuietWindow`` (library
+``quiet``): on an HMG-50 its Open API requests wait for the moment just after an answer, when
+its receive channel is free (following.py hands the window to the battery's client). The first
+answer to a battery (or the first after a pause) tells the coordinators at once rather than at
+the next refresh.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.const import CONF_HOST, Platform
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.entity import Entity
@@ -43,12 +48,9 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 
 from . import issues
-from .const import DOMAIN, Group
-from .coordinator import MarstekDataUpdateCoordinator
+from .const import DOMAIN
 from .following import FOLLOW_WINDOW, async_set_followers
-from .hostname import is_ipv4_address
-from .kinds import battery_entries
-from .members import split_member
+from .meter_batteries import Battery, configured_batteries, follower_of
 from .meter_config import MeterConfig, SourceProblem, SourceValue
 from .meter_entities import build_entities
 from .pymarstek_venus import (
@@ -58,30 +60,16 @@ from .pymarstek_venus import (
     MarstekPortInUseError,
     MeterReading,
     MeterServer,
+    QuietWindow,
     SourcePacer,
-    SplitMember,
     gate_for,
 )
 
 REFRESH: Final = timedelta(seconds=5)
-# A battery's output reading older than this (two gentle polls, following.py) is not passed to
-# the shares: it takes no part in their balancing, and holds no other battery at zero. A
-# younger one is where the shares' estimate of its output starts (library meter.fleet).
-OUTPUT_MAX_AGE: Final = timedelta(seconds=120)
 # s between two reads asked of one battery to confirm where it is after a swing through zero
 # (the shares hold the other batteries at zero until then): a few per swing, a few swings an
 # hour, on top of the gentle once-a-minute polling.
 CONFIRM_GAP: Final = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Battery:
-    """A configured battery as the meter sees it: where it polls from, and its coordinator."""
-
-    entry_id: str
-    title: str
-    address: str | None  # IPv4; None while unknown (a host name not resolved yet)
-    coordinator: MarstekDataUpdateCoordinator | None  # None while its entry is not loaded
 
 
 class MeterRuntime:
@@ -119,6 +107,8 @@ class MeterRuntime:
         self.fleet = FleetShares()
         self._sample_at: float | None = None
         self._confirm_asked: dict[str, float] = {}  # clock time of each battery's last ask
+        # Each served battery's quiet window (by entry id), told of every answer to it.
+        self._quiet: dict[str, QuietWindow] = {}
         self._entities = build_entities(self)
 
     # --- life cycle ---------------------------------------------------------------------
@@ -159,7 +149,7 @@ class MeterRuntime:
             unsubscribe()
         self._unsubscribe = []
         await self.server.stop()
-        async_set_followers(self.hass, self.entry.entry_id, ())
+        async_set_followers(self.hass, self.entry.entry_id, {})
         issues.async_delete(self.hass, self.entry, issues.METER_SOURCE)
 
     def entities(self, platform: Platform) -> list[Entity]:
@@ -196,6 +186,7 @@ class MeterRuntime:
             reading = self._pacer(sender, battery).answer(reading, now)
         asking = next(f for f in followers if f.key == sender)
         self.fleet.told(asking, reading, now)
+        self._answered(battery)
         return reading
 
     def _confirm(self, address: str, now: float) -> None:
@@ -213,6 +204,22 @@ class MeterRuntime:
             self.hass, coordinator.async_request_refresh(), f"confirm {address}"
         )
 
+    def _answered(self, battery: Battery) -> None:
+        """The battery is answered now (the reply leaves as this returns): its channel is free."""
+        window = self._window(battery.entry_id)
+        last = window.last_answer
+        if last is None or self._clock() - last > FOLLOW_WINDOW:
+            # It starts following (again): gate its requests from now on, not from the next
+            # refresh. Soon, not now: the server counts this poll (``follows``) after this.
+            self.hass.loop.call_soon(self._async_tell_followers)
+        window.answered()
+
+    def _window(self, battery_id: str) -> QuietWindow:
+        """The battery's quiet window (made on first use)."""
+        if (window := self._quiet.get(battery_id)) is None:
+            window = self._quiet[battery_id] = QuietWindow(self._clock)
+        return window
+
     def clock(self) -> float:
         """Seconds on the clock that times the polls (diagnostics)."""
         return self._clock()
@@ -228,17 +235,7 @@ class MeterRuntime:
 
     def batteries(self) -> list[Battery]:
         """Every configured battery, with its current address."""
-        found: list[Battery] = []
-        for entry in battery_entries(self.hass):
-            coordinator: MarstekDataUpdateCoordinator | None = None
-            address: str | None = None
-            if entry.state is ConfigEntryState.LOADED:
-                coordinator = entry.runtime_data
-                address = coordinator.client.host
-            elif is_ipv4_address(host := str(entry.data.get(CONF_HOST, ""))):
-                address = host.strip()
-            found.append(Battery(entry.entry_id, entry.title, address, coordinator))
-        return found
+        return configured_batteries(self.hass)
 
     def battery(self, entry_id: str | None) -> Battery | None:
         """The configured battery of that entry, if it still exists."""
@@ -294,26 +291,8 @@ class MeterRuntime:
         return followers
 
     def _follower(self, battery: Battery) -> Follower:
-        """The battery as the shares see it: its energy, limits and AC output (+ discharge)."""
-        assert battery.address is not None
-        coordinator = battery.coordinator
-        data = coordinator.latest if coordinator is not None else None
-        if coordinator is None or data is None:
-            # Not loaded: its state is unknown, so it takes no weighted part.
-            return Follower(battery.address, SplitMember(battery.address, 0.0, 0.0, 0, 0), None)
-        read_at = max(
-            (at for group, at in data.fetched.items() if group in (Group.ES, Group.MODE)),
-            default=None,
-        )
-        fresh = read_at is not None and self._now() - read_at <= OUTPUT_MAX_AGE
-        output = data.ac_power if fresh and data.online else None
-        return Follower(
-            battery.address,
-            split_member(coordinator, battery.address),
-            output,
-            read_at.timestamp() if read_at is not None else None,
-            data.device.family,
-        )
+        """The battery as the shares see it (meter_batteries.py)."""
+        return follower_of(battery, self._now())
 
     # --- the source and the followers, every few seconds --------------------------------
 
@@ -366,10 +345,17 @@ class MeterRuntime:
             self.fleet = FleetShares()
 
     @callback
+    def _async_tell_followers(self) -> None:
+        """Tell the coordinators who follows, with the quiet window of each (following.py)."""
+        if not self._unsubscribe:
+            return  # stopped meanwhile
+        following = {b.entry_id: self._window(b.entry_id) for b in self.served() if self.follows(b)}
+        async_set_followers(self.hass, self.entry.entry_id, following)
+
+    @callback
     def _async_refresh(self, _: datetime | None = None) -> None:
         """Tell the coordinators who follows, check the source, refresh the entities."""
-        following = [b.entry_id for b in self.served() if self.follows(b)]
-        async_set_followers(self.hass, self.entry.entry_id, following)
+        self._async_tell_followers()
         self._async_check_source()
         for entities in self._entities.values():
             for entity in entities:

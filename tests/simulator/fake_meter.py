@@ -38,6 +38,12 @@ class FakeMeter(asyncio.DatagramProtocol):
     def __init__(self, grid: Callable[[], float] = lambda: 0.0) -> None:
         self.grid = grid
         self.silent = False
+        # Hold the answers back until `release()` (a poll stays in flight meanwhile).
+        self.hold = False
+        self._held: list[tuple[dict[str, Any], Address]] = []
+        self.asked = asyncio.Event()  # set by every request
+        self.delay = 0.0  # s before each answer leaves (a slow meter keeps polls in flight)
+        self.on_answer: Callable[[], None] | None = None  # called as each answer leaves
         # Build the reply from (request, method): replaces the default reply when set.
         self.reply: Callable[[dict[str, Any], str], bytes] | None = None
         self.received: list[tuple[float, dict[str, Any], Address]] = []
@@ -51,6 +57,12 @@ class FakeMeter(asyncio.DatagramProtocol):
         address = transport.get_extra_info("sockname")
         return str(address[0]), int(address[1])
 
+    @property
+    def port(self) -> int:
+        """The port the meter listens on (once open)."""
+        assert self._transport is not None
+        return int(self._transport.get_extra_info("sockname")[1])
+
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
@@ -61,8 +73,28 @@ class FakeMeter(asyncio.DatagramProtocol):
         self.raw.append(data)
         request = json.loads(data)
         self.received.append((asyncio.get_running_loop().time(), request, source))
+        self.asked.set()
         if self.silent or self._transport is None:
             return
+        if self.hold:
+            self._held.append((request, source))
+        elif self.delay > 0:
+            asyncio.get_running_loop().call_later(self.delay, self._answer, request, source)
+        else:
+            self._answer(request, source)
+
+    def release(self) -> int:
+        """Answer every request held back; how many."""
+        held, self._held = self._held, []
+        for request, source in held:
+            self._answer(request, source)
+        return len(held)
+
+    def _answer(self, request: dict[str, Any], source: Address) -> None:
+        if self._transport is None:
+            return  # closed meanwhile
+        if self.on_answer is not None:
+            self.on_answer()
         method = str(request["method"])
         if self.reply is not None:
             payload = self.reply(request, method)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator import SimulatedBattery
 from simulator.cli import build_parser
+from simulator.cli_meter import follower_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BATTERY = "127.0.11.20"
@@ -29,6 +31,14 @@ def test_follow_meter_options_parse() -> None:
     assert (args.follow_meter, args.meter_model, args.household) == ("broadcast", "pro3em", "curve")
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--meter-misses", "0"])
+
+
+def test_crowd_out_is_off_unless_asked_for() -> None:
+    battery = SimulatedBattery("venus_e2_154", "127.0.0.2")
+    base = ["-b", "venus_e2_154@127.0.0.2", "--follow-meter"]
+    assert not follower_for(battery, build_parser().parse_args(base)).config.crowd_out
+    args = build_parser().parse_args([*base, "--meter-crowd-out"])
+    assert follower_for(battery, args).config.crowd_out
 
 
 def test_a_battery_follows_a_meter_from_the_command_line() -> None:

@@ -7,7 +7,8 @@ reads it back), ``lock`` (that lock), ``client`` (typed reads and verified write
 ``writes`` and ``passive`` (what a read-back tells, whether passive power follows), ``commands`` (validated write parameters),
 ``fields`` + ``decode_*`` behind the one ``decode.DECODERS`` table and ``firmware`` +
 ``profiles`` (firmware-specific encodings into ``models``, as data rows), ``discovery``
-(broadcast scan), ``reachability`` (one diagnosing probe), ``timing`` (every real-time number,
+(broadcast scan), ``reachability`` (one diagnosing probe), ``quiet`` (sending to an HMG-50
+battery only in the quiet moment after its meter answered), ``timing`` (every real-time number,
 injected), ``split`` (one power shared across several batteries), ``meter`` (the emulated Shelly meter that batteries poll by themselves) and ``cli``
 (the ``scripts/marstek`` tool). Everything a caller needs is importable from this package.
 """
@@ -77,6 +78,7 @@ from .profiles import (
     family_from_model,
     profile_for,
 )
+from .quiet import SHARED_CHANNEL_FAMILIES, QuietWindow, SendGate
 from .reachability import PresenceLookup, Reachability, Verdict, probe
 from .registry import SocketRegistry
 from .split import Allocation, SplitMember, split_power
@@ -96,6 +98,7 @@ __all__ = [
     "NO_PV_FAMILIES",
     "PASSIVE_MAX_DURATION",
     "PV_FAMILIES",
+    "SHARED_CHANNEL_FAMILIES",
     "SHELLY_MODELS",
     "Allocation",
     "BatteryStatus",
@@ -132,11 +135,13 @@ __all__ = [
     "PresenceLookup",
     "PvChannel",
     "PvStatus",
+    "QuietWindow",
     "Reachability",
     "Refusal",
     "ReplyContext",
     "ReplyFormat",
     "RequestStats",
+    "SendGate",
     "SenderStats",
     "ShellyModel",
     "SocketRegistry",

@@ -8,6 +8,9 @@ Reliability model, from what real units do (marstek-open-api.md §1.7, §2.8):
 * One request is in flight per device, with at least the request gap between requests; the
   pacing lives in the shared socket's channel for the device, so every client of the same
   device obeys it, and so does its lock (``lock.py``).
+* A battery whose meter reader shares the Open API's receive channel (HMG-50) may need its
+  datagrams sent at quiet moments only: the caller sets ``send_gate`` (quiet.py) while the
+  battery follows an emulated meter, and every datagram waits for the gate after its turn.
 
 ``MarstekClient`` (client.py) builds the typed reads and the verified writes on this.
 """
@@ -33,6 +36,7 @@ from .errors import (
 )
 from .lock import ClientLock, DeviceLock
 from .models import ModeStatus, RequestStats
+from .quiet import SendGate
 from .registry import SocketRegistry
 from .timing import Timing
 from .transport import DeviceChannel, SharedSocket, local_host_for, validate_host
@@ -52,6 +56,9 @@ class DeviceSession:
     default); ``timing`` sets pacing, timeouts and retries (by default the registry's when one
     is passed, else ``Timing()``).
     """
+
+    # Asked before every datagram, after the pacing turn (quiet.py); None: the turn alone.
+    send_gate: SendGate | None = None
 
     def __init__(
         self,
@@ -179,7 +186,7 @@ class DeviceSession:
         assert self._channel is not None
         shared, channel, stats = self._socket, self._channel, self._channel.stats
         async with channel.lock:
-            await channel.wait_turn()
+            await self._turn(channel)
             request_id = shared.next_request_id()
             payload = json.dumps(
                 {"id": request_id, "method": method, "params": dict(params or {"id": 0})},
@@ -191,7 +198,7 @@ class DeviceSession:
                 for send in range(sends):
                     if send:
                         stats.resends += 1
-                        await channel.wait_turn()
+                        await self._turn(channel)
                     shared.send(payload, self.host)
                     sent_at = time.monotonic()
                     stats.sent += 1
@@ -216,6 +223,17 @@ class DeviceSession:
         stats.last_latency = latency
         stats.latency_total += latency
         return self._result_of(method, reply.message)
+
+    async def _turn(self, channel: DeviceChannel) -> None:
+        """The channel's pacing turn, at a moment the send gate (if any) is open.
+
+        The caller sends right after this returns, without awaiting anything first.
+        """
+        gate = self.send_gate
+        if gate is None:
+            await channel.wait_turn()
+        else:
+            await gate.before_send(channel.wait_turn)
 
     def _result_of(self, method: str, message: dict[str, Any]) -> dict[str, Any]:
         """Extract ``result`` from a reply, turning ``error`` into the matching exception."""
