@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -42,6 +43,43 @@ async def followers() -> AsyncIterator[list[MeterFollower]]:
         await follower.stop()
 
 
+@dataclass(frozen=True, slots=True)
+class Rig:
+    """A battery factory, the fake meter, a raw Open API client, and the followers to stop."""
+
+    make_battery: BatteryFactory
+    meter: FakeMeter
+    client: RawClient
+    followers: list[MeterFollower]
+
+    async def battery(self, profile: str, host: str, **changes: Any) -> MeterFollower:
+        """A battery of ``profile`` on ``host`` that follows the fake meter."""
+        battery = await self.make_battery(profile, host=host)
+        return await _follower(battery, self.meter, self.followers, **changes)
+
+    async def request_during_a_poll(self, follower: MeterFollower) -> float | None:
+        """Hold the meter's answer, send ES.GetMode (answered) meanwhile, then let it go."""
+        meter = self.meter
+        meter.hold = True
+        meter.asked.clear()
+        poll = asyncio.create_task(follower.poll_once())
+        await asyncio.wait_for(meter.asked.wait(), 5.0)
+        await self.client.call(follower.battery.address, "ES.GetMode", timeout=5.0)
+        meter.hold = False
+        assert meter.release() == 1
+        return await poll
+
+
+@pytest.fixture
+def rig(
+    make_battery: BatteryFactory,
+    meter: FakeMeter,
+    client: RawClient,
+    followers: list[MeterFollower],
+) -> Rig:
+    return Rig(make_battery, meter, client, followers)
+
+
 async def _follower(
     battery: SimulatedBattery, meter: FakeMeter, started: list[MeterFollower], **changes: Any
 ) -> MeterFollower:
@@ -59,80 +97,46 @@ async def _follower(
     return follower
 
 
-async def _request_during_a_poll(
-    follower: MeterFollower, meter: FakeMeter, client: RawClient, to: Address
-) -> float | None:
-    """Hold the meter's answer, send ES.GetMode (answered) meanwhile, then let the poll end."""
-    meter.hold = True
-    meter.asked.clear()
-    poll = asyncio.create_task(follower.poll_once())
-    await asyncio.wait_for(meter.asked.wait(), 5.0)
-    await client.call(to, "ES.GetMode", timeout=5.0)
-    meter.hold = False
-    assert meter.release() == 1
-    return await poll
+async def test_a_request_during_a_poll_of_a_venus_e2_is_a_violation(rig: Rig) -> None:
+    follower = await rig.battery("venus_e2_154", "127.0.14.2")
+    battery = follower.battery
 
-
-async def test_a_request_during_a_poll_of_a_venus_e2_is_a_violation(
-    make_battery: BatteryFactory,
-    meter: FakeMeter,
-    client: RawClient,
-    followers: list[MeterFollower],
-) -> None:
-    battery = await make_battery("venus_e2_154", host="127.0.14.2")
-    follower = await _follower(battery, meter, followers)
-
-    grid = await _request_during_a_poll(follower, meter, client, battery.address)
+    grid = await rig.request_during_a_poll(follower)
 
     assert grid == GRID  # recorded only: the reply still got through
     (violation,) = battery.violations
     assert violation.kind is ViolationKind.SHARED_CHANNEL
     assert violation.method == "ES.GetMode"
-    assert violation.source == ("127.0.0.1", client.port)
+    assert violation.source == ("127.0.0.1", rig.client.port)
     assert follower.crowded_out == 0
 
 
-async def test_the_same_on_a_venus_e3_is_not(
-    make_battery: BatteryFactory,
-    meter: FakeMeter,
-    client: RawClient,
-    followers: list[MeterFollower],
-) -> None:
-    battery = await make_battery("venus_e3_150", host="127.0.14.3")
-    follower = await _follower(battery, meter, followers)
+async def test_the_same_on_a_venus_e3_is_not(rig: Rig) -> None:
+    follower = await rig.battery("venus_e3_150", "127.0.14.3")
+    battery = follower.battery
 
-    assert await _request_during_a_poll(follower, meter, client, battery.address) == GRID
+    assert await rig.request_during_a_poll(follower) == GRID
     assert battery.meter_channel is None
     assert battery.violations == []
 
 
-async def test_requests_between_polls_are_fine(
-    make_battery: BatteryFactory,
-    meter: FakeMeter,
-    client: RawClient,
-    followers: list[MeterFollower],
-) -> None:
-    battery = await make_battery("venus_c_153", host="127.0.14.2")
-    follower = await _follower(battery, meter, followers)
+async def test_requests_between_polls_are_fine(rig: Rig) -> None:
+    follower = await rig.battery("venus_c_153", "127.0.14.2")
+    battery = follower.battery
 
-    await client.call(battery.address, "ES.GetMode", timeout=5.0)  # before the first poll
+    await rig.client.call(battery.address, "ES.GetMode", timeout=5.0)  # before the first poll
     for _ in range(3):
         assert await follower.poll_once() == GRID
-        await client.call(battery.address, "Bat.GetStatus", timeout=5.0)
+        await rig.client.call(battery.address, "Bat.GetStatus", timeout=5.0)
     assert battery.violations == []
     assert len(battery.requests) == 4
 
 
-async def test_crowd_out_loses_the_reply_of_that_poll(
-    make_battery: BatteryFactory,
-    meter: FakeMeter,
-    client: RawClient,
-    followers: list[MeterFollower],
-) -> None:
-    battery = await make_battery("venus_e2_154", host="127.0.14.2")
-    follower = await _follower(battery, meter, followers, crowd_out=True, reply_timeout=2.0)
+async def test_crowd_out_loses_the_reply_of_that_poll(rig: Rig) -> None:
+    follower = await rig.battery("venus_e2_154", "127.0.14.2", crowd_out=True, reply_timeout=2.0)
+    battery = follower.battery
 
-    assert await _request_during_a_poll(follower, meter, client, battery.address) is None
+    assert await rig.request_during_a_poll(follower) is None
     assert follower.crowded_out == 1
     assert follower.misses == 1
     assert [v.kind for v in battery.violations] == [ViolationKind.SHARED_CHANNEL]
