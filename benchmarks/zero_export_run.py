@@ -63,10 +63,7 @@ from .zero_export_model import (
 
 ADDRESS_BASE = 82  # 127.82.0.x: this benchmark's batteries; 127.82.1.1 its meter
 FOLLOWS_WITHIN = 5.0  # s: a battery that polled this recently follows the meter (HA's rule)
-# HA asks a battery's coordinator for a read that confirms where it is (FleetShares.unconfirmed)
-# at most this often per battery (the coordinator's refresh debounce), and the read lands this
-# much later.
-CONFIRM_GAP = 10.0
+# s from HA asking a battery's coordinator for a read (FleetShares.reads_due) to the read.
 READ_LATENCY = 0.5
 
 
@@ -201,7 +198,6 @@ async def _emulated_meter(
     }
 
     fleet = FleetShares()
-    asked: dict[str, float] = {}
     families = {b.host: Family(b.profile.family) for b in batteries}
 
     def value_for(ip: str) -> MeterReading | None:
@@ -224,10 +220,7 @@ async def _emulated_meter(
 
     def _confirm(now: float) -> None:
         """HA's meter asks the coordinator of a battery the shares hold on for a read."""
-        for host in fleet.unconfirmed():
-            if now - max(view.read_at.get(host, 0.0), asked.get(host, -CONFIRM_GAP)) < CONFIRM_GAP:
-                continue
-            asked[host] = now
+        for host in fleet.reads_due(now):
             trace.reads += 1
             loop.call_later(READ_LATENCY, _read_one, host)
 

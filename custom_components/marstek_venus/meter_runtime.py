@@ -66,10 +66,6 @@ from .pymarstek_venus import (
 )
 
 REFRESH: Final = timedelta(seconds=5)
-# s between two reads asked of one battery to confirm where it is after a swing through zero
-# (the shares hold the other batteries at zero until then): a few per swing, a few swings an
-# hour, on top of the gentle once-a-minute polling.
-CONFIRM_GAP: Final = 10.0
 
 
 class MeterRuntime:
@@ -106,7 +102,6 @@ class MeterRuntime:
         # meter.fleet); the source's last sample time lets it answer what is left of it.
         self.fleet = FleetShares()
         self._sample_at: float | None = None
-        self._confirm_asked: dict[str, float] = {}  # clock time of each battery's last ask
         # Each served battery's quiet window (by entry id), told of every answer to it.
         self._quiet: dict[str, QuietWindow] = {}
         self._entities = build_entities(self)
@@ -180,8 +175,8 @@ class MeterRuntime:
             # The fleet answers what is left of a slow source's sample itself (its estimates
             # know what the batteries were told since): no pacer on top.
             reading = self.fleet.shares(reading, followers, self._sample_at)[sender]
-            for address in self.fleet.unconfirmed():
-                self._confirm(address, now)
+            for address in self.fleet.reads_due(now):
+                self._confirm(address)
         else:
             reading = self._pacer(sender, battery).answer(reading, now)
         asking = next(f for f in followers if f.key == sender)
@@ -189,20 +184,16 @@ class MeterRuntime:
         self._answered(battery)
         return reading
 
-    def _confirm(self, address: str, now: float) -> None:
+    def _confirm(self, address: str) -> None:
         """Ask a battery's coordinator for the read that tells where it is (library
-        ``FleetShares.unconfirmed``: it holds the others at zero until then), at most every
-        ``CONFIRM_GAP``; the coordinator's own debounce and the client's pacing apply."""
-        if now - self._confirm_asked.get(address, -CONFIRM_GAP) < CONFIRM_GAP:
-            return
+        ``FleetShares.reads_due``: it holds the others at zero until then); the coordinator's
+        own debounce and the client's pacing apply."""
         battery = self.battery_at(address)
         coordinator = battery.coordinator if battery is not None else None
-        if coordinator is None:
-            return
-        self._confirm_asked[address] = now
-        self.entry.async_create_task(
-            self.hass, coordinator.async_request_refresh(), f"confirm {address}"
-        )
+        if coordinator is not None:
+            self.entry.async_create_task(
+                self.hass, coordinator.async_request_refresh(), f"confirm {address}"
+            )
 
     def _answered(self, battery: Battery) -> None:
         """The battery is answered now (the reply leaves as this returns): its channel is free."""

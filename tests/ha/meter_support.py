@@ -115,6 +115,17 @@ async def add_batteries(
     return entries, clients
 
 
+async def one_battery_meter(
+    hass: HomeAssistant, client_class: MagicMock, battery: FakeBattery, power: str
+) -> tuple[MockConfigEntry, MagicMock, MeterRuntime]:
+    """One battery (127.0.0.2) and a meter serving it, the source reporting ``power`` W:
+    the battery's entry, its client and the meter's runtime."""
+    (entry,), clients = await add_batteries(hass, client_class, battery, 1)
+    set_power(hass, power)
+    runtime = await setup_meter(hass, meter_entry(batteries=[entry.entry_id]))
+    return entry, clients["127.0.0.2"], runtime
+
+
 async def setup_meter(hass: HomeAssistant, entry: MockConfigEntry) -> MeterRuntime:
     """Add and set up the meter; its runtime (``runtime.server.ports`` are the bound ones)."""
     entry.add_to_hass(hass)

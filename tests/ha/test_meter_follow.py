@@ -26,6 +26,7 @@ from .meter_support import (
     add_batteries,
     answered_power,
     meter_entry,
+    one_battery_meter,
     poll,
     set_power,
     setup_meter,
@@ -192,9 +193,7 @@ async def test_hmg50_reads_only_what_the_shares_need(
 ) -> None:
     """On a Venus E 2.0 (shared receive channel) a follower is read for ES and mode only."""
     freezer.move_to(START_TIME)
-    (first,), _ = await add_batteries(hass, mock_client_class, battery, 1)
-    set_power(hass, "50")
-    runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
+    first, _, runtime = await one_battery_meter(hass, mock_client_class, battery, "50")
     coordinator: MarstekDataUpdateCoordinator = first.runtime_data
     before = coordinator.wanted_groups()
     assert before - {Group.ES, Group.MODE, Group.DEVICE}

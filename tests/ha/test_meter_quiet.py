@@ -40,7 +40,7 @@ from custom_components.marstek_venus.pymarstek_venus import QuietWindow
 from simulator import MeterFollower, MeterModel, SimulatedBattery, ViolationKind, follower_config
 
 from .conftest import START_TIME, FakeBattery
-from .meter_support import add_batteries, meter_entry, poll, set_power, setup_meter
+from .meter_support import one_battery_meter, poll
 from .test_end_to_end import _free_udp_port, _setup_simulated
 from .test_meter_loop import SOURCE, SOURCE_ATTRIBUTES, _setup_meter
 
@@ -142,10 +142,7 @@ async def test_the_meter_hands_its_quiet_window_to_an_hmg50_only(
 ) -> None:
     """At the first answer (no refresh needed), and taken back when the battery stops."""
     freezer.move_to(START_TIME)
-    (first,), clients = await add_batteries(hass, mock_client_class, battery, 1)
-    set_power(hass, "50")
-    runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
-    client = clients["127.0.0.2"]
+    _, client, runtime = await one_battery_meter(hass, mock_client_class, battery, "50")
 
     await poll(runtime, "127.0.0.2")
     await hass.async_block_till_done()

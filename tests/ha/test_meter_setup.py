@@ -30,6 +30,7 @@ from .meter_support import (
     add_batteries,
     answered_power,
     meter_entry,
+    one_battery_meter,
     poll,
     set_power,
     setup_meter,
@@ -141,11 +142,9 @@ async def test_battery_followed_to_a_new_address(
     hass: HomeAssistant, mock_client_class: MagicMock, battery: FakeBattery
 ) -> None:
     """A battery is recognised by its coordinator's current address, not the stored one."""
-    (first,), clients = await add_batteries(hass, mock_client_class, battery, 1)
-    set_power(hass, "250")
-    runtime = await setup_meter(hass, meter_entry(batteries=[first.entry_id]))
+    _, client, runtime = await one_battery_meter(hass, mock_client_class, battery, "250")
     assert answered_power(await poll(runtime, "127.0.0.2")) == 250.0
-    clients["127.0.0.2"].host = "127.0.0.7"  # the host name now resolves elsewhere
+    client.host = "127.0.0.7"  # the host name now resolves elsewhere
     assert await poll(runtime, "127.0.0.2") is None
     assert answered_power(await poll(runtime, "127.0.0.7")) == 250.0
 

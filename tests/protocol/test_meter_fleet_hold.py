@@ -14,6 +14,7 @@ from custom_components.marstek_venus.pymarstek_venus import (
     MeterReading,
     SplitMember,
 )
+from custom_components.marstek_venus.pymarstek_venus.meter.fleet import CONFIRM_GAP
 from custom_components.marstek_venus.pymarstek_venus.models import Family
 
 
@@ -55,3 +56,15 @@ def test_an_unconfirmed_battery_holds_the_others_until_read() -> None:
     assert answers["d"] < -100.0
     assert answers["o"] < -100.0
     assert fleet.unconfirmed() == set()
+
+
+def test_reads_are_asked_at_most_every_confirm_gap() -> None:
+    fleet = FleetShares()
+    venus_d, other = _follower("d", 100.0, Family.VENUS_D), _follower("o", 100.0, None)
+    _answers(fleet, -1000.0, [venus_d, other])
+    fleet.told(venus_d, MeterReading(-100.0), 0.0)
+    assert fleet.reads_due(100.0) == {"d"}
+    assert fleet.reads_due(100.0 + CONFIRM_GAP / 2) == set()
+    assert fleet.reads_due(100.0 + CONFIRM_GAP) == {"d"}
+    fleet.shares(MeterReading(-800.0), [_follower("d", 0.0, Family.VENUS_D, 1.0), other])
+    assert fleet.reads_due(200.0) == set()  # read, and found at zero

@@ -39,8 +39,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-# The library is imported under two names, so it reaches its own modules relatively only.
-from ..models import Family  # noqa: TID252
 from .models import MeterReading
 from .response import ResponseModel, response_model
 from .shares import Follower, meter_shares
@@ -51,6 +49,9 @@ HOLD_MARGIN_W = 20.0
 # W: a ramp coming to zero is told half the way while more than twice this is left, then the
 # rest: above the ramps' ±20 W deadband, and what a doubled step overshoots at worst.
 LAST_STEP_W = 25.0
+# s between two reads asked of one battery to confirm where it is (`reads_due`): a few per
+# swing through zero, a few swings an hour, on top of the gentle once-a-minute polling.
+CONFIRM_GAP = 10.0
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class _Estimate:
     output_w: float = 0.0
     read_at: float | None = None  # when the output was last read (None: never)
     known: bool = False
+    gated: bool = False  # a ramp that acts once per gate (response.py), not on every value
     # The side (+1 discharging, -1 charging) this battery was last known on beyond the margin,
     # by a read or by its estimate; 0 once a read found it within the margin (`unconfirmed`).
     behind_side: int = 0
@@ -73,6 +75,7 @@ class FleetShares:
     _estimates: dict[str, _Estimate] = field(default_factory=dict)
     _sample_at: float | None = None  # the grid sample the present answers come from
     _moved: dict[str, float] = field(default_factory=dict)  # W each moved since that sample
+    _asked: dict[str, float] = field(default_factory=dict)  # when a read was last asked of each
 
     def estimate(self, key: str) -> float | None:
         """The battery's estimated output now (W, + discharge); None: never read."""
@@ -94,19 +97,25 @@ class FleetShares:
             self._sample_at = sample_at
             self._moved.clear()
         elif sample_at is not None:
-            grid = _shifted(grid, -sum(self._moved.values()))
+            grid = grid.shifted(-sum(self._moved.values()))
         estimated = [replace(f, output_w=self._observe(f)) for f in followers]
         shares = meter_shares(grid, estimated)
         if len(followers) <= 1:
             return shares
         outputs = {f.key: f.output_w for f in estimated if f.output_w is not None}
-        gated = {key for key, e in self._estimates.items() if math.isfinite(e.model.sure_step(1.0))}
-        held = _held(grid, shares, outputs, self._holding(grid, outputs), gated)
+        # The fleet's direction: its estimated output plus the grid value (+1 discharging).
+        fleet = sum(outputs.values()) + grid.total
+        sign = 1 if fleet > 0 else -1
+        behind = self._holding(sign, outputs)
+        held = dict(shares)
+        if fleet != 0 and len(outputs) >= 2:
+            gated = {key for key in outputs if self._estimates[key].gated}
+            held = _held(sign, shares, outputs, behind, gated)
         for key, reading in held.items():
             estimate = self._estimates[key]
             sure = estimate.model.sure_step(reading.total)
             if estimate.known and abs(reading.total) > sure:
-                held[key] = _scaled(reading, sure / abs(reading.total))
+                held[key] = reading.scaled(sure / abs(reading.total))
         return held
 
     def told(self, follower: Follower, reading: MeterReading, time: float) -> None:
@@ -137,10 +146,20 @@ class FleetShares:
             and estimate.behind_side * estimate.output_w <= HOLD_MARGIN_W
         }
 
-    def _holding(self, grid: MeterReading, outputs: dict[str, float]) -> set[str]:
-        """The batteries on the other side of zero from the fleet, by estimate or unconfirmed."""
-        fleet = sum(outputs.values()) + grid.total
-        sign = 1 if fleet > 0 else -1
+    def reads_due(self, now: float) -> set[str]:
+        """The `unconfirmed` batteries to ask a read of now: each at most every
+        ``CONFIRM_GAP`` seconds (``now`` on the caller's clock); taken as asked."""
+        due = {
+            key
+            for key in self.unconfirmed()
+            if now - self._asked.get(key, -CONFIRM_GAP) >= CONFIRM_GAP
+        }
+        self._asked.update(dict.fromkeys(due, now))
+        return due
+
+    def _holding(self, sign: int, outputs: dict[str, float]) -> set[str]:
+        """The batteries on the other side of zero from the fleet (``sign``), by estimate or
+        unconfirmed."""
         holding: set[str] = set()
         for key, output in outputs.items():
             estimate = self._estimates[key]
@@ -158,7 +177,9 @@ class FleetShares:
         """The follower's estimate, started anew from a read newer than the last one."""
         estimate = self._estimates.get(follower.key)
         if estimate is None:
-            estimate = self._estimates[follower.key] = _Estimate(response_model(follower.family))
+            model = response_model(follower.family)
+            gated = math.isfinite(model.sure_step(1.0))
+            estimate = self._estimates[follower.key] = _Estimate(model, gated=gated)
         if follower.output_w is None:
             estimate.known = False
             return None
@@ -174,18 +195,14 @@ class FleetShares:
 
 
 def _held(
-    grid: MeterReading,
+    sign: int,
     shares: dict[str, MeterReading],
     outputs: dict[str, float],
     behind: set[str],
     gated: set[str],
 ) -> dict[str, MeterReading]:
-    """The shares, each cut so that no battery crosses while another (``behind``) is on the
-    other side."""
-    fleet = sum(outputs.values()) + grid.total
-    if fleet == 0 or len(outputs) < 2:
-        return shares
-    sign = 1.0 if fleet > 0 else -1.0
+    """The shares, each cut so that no battery crosses zero against the fleet's direction
+    (``sign``), nor into it while another (``behind``) is on the other side."""
     held = dict(shares)
     for key, given in outputs.items():
         # The loop adds the value to its output (+ import: it discharges more). Against the
@@ -206,7 +223,7 @@ def _held(
             # it would fall inside the ramp's deadband and never be taken).
             room /= 2
         if abs(change) > room:
-            held[key] = _scaled(shares[key], room / abs(change))
+            held[key] = shares[key].scaled(room / abs(change))
     return held
 
 
@@ -215,16 +232,4 @@ def _side(output: float) -> int:
     return 0 if abs(output) <= HOLD_MARGIN_W else 1 if output > 0 else -1
 
 
-def _shifted(reading: MeterReading, delta: float) -> MeterReading:
-    """``reading`` with ``delta`` W added on its largest phase (a single phase stays single)."""
-    phases = list(reading.phases)
-    main = max(range(3), key=lambda i: (abs(phases[i]) > 0, abs(phases[i]), -i))
-    phases[main] += delta
-    return MeterReading(*phases)
-
-
-def _scaled(reading: MeterReading, factor: float) -> MeterReading:
-    return MeterReading(reading.a * factor, reading.b * factor, reading.c * factor)
-
-
-__all__ = ["HOLD_MARGIN_W", "Family", "FleetShares"]
+__all__ = ["CONFIRM_GAP", "HOLD_MARGIN_W", "FleetShares"]

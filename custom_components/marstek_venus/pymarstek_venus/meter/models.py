@@ -88,3 +88,21 @@ class MeterReading:
     def total(self) -> float:
         """The sum of the phases: ``total_act_power`` of an EM reply, ``act_power`` of EM1."""
         return self.a + self.b + self.c
+
+    @property
+    def main_phase(self) -> int:
+        """The phase carrying the largest value (A when all are zero)."""
+        phases = self.phases
+        return max(range(3), key=lambda index: (abs(phases[index]) > 0, abs(phases[index]), -index))
+
+    def scaled(self, factor: float) -> MeterReading:
+        """Every phase times ``factor`` (the reading itself for a factor of 1 or more)."""
+        if factor >= 1.0:
+            return self
+        return MeterReading(self.a * factor, self.b * factor, self.c * factor)
+
+    def shifted(self, delta: float) -> MeterReading:
+        """``delta`` W added on the main phase (a single-phase value stays single-phase)."""
+        phases = list(self.phases)
+        phases[self.main_phase] += delta
+        return MeterReading(*phases)

@@ -128,10 +128,4 @@ class SourcePacer:
             least = self.floor_w / total if total > 0 else 1.0
             self._chunk = min(self._left, max(scale, least))
             self._left -= self._chunk
-        return _scaled(reading, self._chunk)
-
-
-def _scaled(reading: MeterReading, factor: float) -> MeterReading:
-    if factor >= 1.0:
-        return reading
-    return MeterReading(reading.a * factor, reading.b * factor, reading.c * factor)
+        return reading.scaled(self._chunk)

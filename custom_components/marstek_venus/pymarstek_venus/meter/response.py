@@ -33,6 +33,7 @@ from typing import Protocol
 
 # The library is imported under two names, so it reaches its own modules relatively only.
 from ..models import Family  # noqa: TID252
+from .pacing import gate_for
 
 # W: the HMG-50's step caps by direction count 1..5. The doc gives the values (50 near zero,
 # rising through 100 and 200 to ~400 at a count of 5), not which count has which; this is the
@@ -108,9 +109,10 @@ class Integrator:
 def response_model(family: Family | None) -> ResponseModel:
     """A fresh model of that family's loop (see the module docstring)."""
     if family in (Family.VENUS_E2, Family.VENUS_C):
-        return GatedRamp()
+        return GatedRamp(gate=gate_for(family))
     if family is Family.VENUS_E3:
-        return GatedRamp(deadband=10.0, hold_import_below=0.0, whole_watts=True)
+        gate = gate_for(family)
+        return GatedRamp(deadband=10.0, hold_import_below=0.0, gate=gate, whole_watts=True)
     if family is Family.VENUS_D:
         return Integrator(deadband=11.0, bias=5.0)
     return Integrator()

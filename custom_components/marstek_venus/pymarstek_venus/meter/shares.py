@@ -80,7 +80,7 @@ def meter_shares(grid: MeterReading, followers: Sequence[Follower]) -> dict[str,
     discharge = _fleet_discharges(total, followers)
     fractions = _fractions(discharge, followers)
     balance = _balance(total, followers, fractions)
-    main = _main_phase(grid)
+    main = grid.main_phase
     shares: dict[str, MeterReading] = {}
     for follower in followers:
         fraction = fractions[follower.key]
@@ -128,9 +128,3 @@ def _balance(
     gaps = {key: allocation.powers[key] - present[key] - fractions[key] * total for key in present}
     mean = sum(gaps.values()) / len(gaps)
     return {key: BALANCE_GAIN * (gap - mean) for key, gap in gaps.items()}
-
-
-def _main_phase(grid: MeterReading) -> int:
-    """The phase carrying the largest value (A when all are zero)."""
-    phases = grid.phases
-    return max(range(3), key=lambda index: (abs(phases[index]) > 0, abs(phases[index]), -index))
